@@ -1,0 +1,224 @@
+"""Reading a user's labelled text files into one table: id, text, split, one 0/1 column per label.
+
+The layout of a dataset is described by the `ingest` params, never hard-coded per dataset:
+files (one per given split, or one `all` file), format, text/id columns, and the labels either
+*wide* (one 0/1 column per label) or *long* (one column of label names or ids joined by a
+separator, with an optional label-names file).
+"""
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from stages.errors import UserError
+
+SPLITS = ("train", "val", "test")
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
+           ".parquet": "parquet"}
+
+
+def resolve(root, name):
+    """A path from params: absolute, or relative to the dataset folder."""
+    path = Path(name)
+    return path if path.is_absolute() else Path(root) / path
+
+
+def _format(path, fmt):
+    if fmt != "auto":
+        return fmt
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise UserError(f"{path}: cannot tell the format from the extension; set ingest.format "
+                        f"to one of csv, tsv, jsonl, parquet") from None
+
+
+def _first_bad_line(path, encoding):
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as e:
+                return number, e
+    return None, None
+
+
+def read_file(path, cfg):
+    """One file as a DataFrame of strings (every cell kept as text, nothing parsed as NaN)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found; check ingest.path and ingest.files in params.yaml")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the file is empty")
+    fmt, encoding = _format(path, cfg.get("format", "auto")), cfg.get("encoding", "utf-8")
+    try:
+        if fmt in ("csv", "tsv"):
+            quoting = csv.QUOTE_NONE if cfg.get("quoting", "minimal") == "none" else csv.QUOTE_MINIMAL
+            df = pd.read_csv(path, sep="," if fmt == "csv" else "\t", quoting=quoting, dtype=str,
+                             keep_default_na=False, encoding=encoding, on_bad_lines="error")
+        elif fmt == "jsonl":
+            df = pd.read_json(path, lines=True, dtype=False, encoding=encoding)
+        elif fmt == "parquet":
+            df = pd.read_parquet(path)
+        else:
+            raise UserError(f"{path}: unknown ingest.format {fmt!r}; use csv, tsv, jsonl or parquet")
+    except UnicodeDecodeError:
+        line, err = _first_bad_line(path, encoding)
+        raise UserError(f"{path}: line {line} is not valid {encoding} ({err.reason} at byte "
+                        f"{err.start}); re-save the file as UTF-8 or set ingest.encoding") from None
+    except pd.errors.ParserError as e:
+        raise UserError(f"{path}: malformed {fmt}: {e}; every row needs the same number of "
+                        f"fields as the header (for tweets with quotes, try ingest.quoting: none)") from None
+    except ValueError as e:
+        raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None
+    if df.empty:
+        raise UserError(f"{path}: no data rows (header only?)")
+    return df
+
+
+def _require(df, column, path, what):
+    if column not in df.columns:
+        raise UserError(f"{path}: no {what} column {column!r}; columns found: "
+                        f"{', '.join(map(str, df.columns))}. Set ingest.{what}_column in params.yaml")
+
+
+def wide_labels(df, cfg, path, offset):
+    """Label columns already 0/1: check every value, return (names, int8 matrix)."""
+    lab = cfg["labels"]
+    reserved = {cfg["text_column"], cfg.get("id_column")}
+    columns = list(lab.get("columns") or [c for c in df.columns if c not in reserved])
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserError(f"{path}: label columns {missing} not found; columns found: "
+                        f"{', '.join(map(str, df.columns))}. Fix ingest.labels.columns")
+    if not columns:
+        raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
+    values = df[columns].astype(str).apply(lambda s: s.str.strip())
+    bad = ~values.isin(["0", "1"])
+    if bad.any().any():
+        row, col = next((r, c) for c in columns for r in values.index[bad[c]])
+        raise UserError(f"{path}: line {int(row) + offset}, column {col!r}: label value "
+                        f"{df.at[row, col]!r} is not 0 or 1; the wide layout needs one 0/1 column per "
+                        f"label (use ingest.labels.layout: long for a column of label names)")
+    return columns, (values == "1").astype("int8").to_numpy()
+
+
+def label_names(cfg, root):
+    """The label-names file of the long layout, or None."""
+    names_file = cfg["labels"].get("names_file")
+    if not names_file:
+        return None
+    path = resolve(root, names_file)
+    if not path.is_file():
+        raise UserError(f"{path}: label-names file not found (ingest.labels.names_file)")
+    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not names:
+        raise UserError(f"{path}: the label-names file is empty")
+    return names
+
+
+def parse_long(df, cfg, path, offset, names):
+    """Each row's labels from one delimited column: a list of label names per row."""
+    lab = cfg["labels"]
+    column, sep = lab.get("column", "labels"), lab.get("separator", ",")
+    _require(df, column, path, "label")
+    rows = []
+    for i, cell in df[column].items():
+        items = [s.strip() for s in str(cell).split(sep) if s.strip()] if cell is not None else []
+        if names is not None:
+            resolved = []
+            for item in items:
+                if item in names:
+                    resolved.append(item)
+                elif item.isdigit() and int(item) < len(names):
+                    resolved.append(names[int(item)])
+                else:
+                    raise UserError(f"{path}: line {int(i) + offset}, column {column!r}: unknown "
+                                    f"label {item!r}; known labels are the {len(names)} names (or "
+                                    f"ids 0..{len(names) - 1}) of ingest.labels.names_file")
+            items = resolved
+        rows.append(items)
+    return rows
+
+
+class Ingested:
+    """The result of reading every file: the table and the counts reported in metrics/ingest.json."""
+
+    def __init__(self, table, labels, report):
+        self.table, self.labels, self.report = table, labels, report
+
+
+def ingest(cfg):
+    """Read every file named in `cfg` (the ingest params) into one table."""
+    root = Path(cfg["path"])
+    files = cfg.get("files") or {}
+    unknown = set(files) - set(SPLITS) - {"all"}
+    if unknown or not files or ("all" in files and len(files) > 1):
+        raise UserError(f"params.yaml: ingest.files must map 'all', or some of {', '.join(SPLITS)}, "
+                        f"to file names; got {dict(files)}")
+    layout = cfg["labels"].get("layout", "wide")
+    if layout not in ("wide", "long"):
+        raise UserError(f"params.yaml: ingest.labels.layout is {layout!r}; valid values: wide, long")
+    names = label_names(cfg, root) if layout == "long" else None
+    text_col, id_col = cfg["text_column"], cfg.get("id_column")
+    on_bad = cfg.get("on_bad_rows", "drop")
+    parts, report, wide_names = [], {"files": {}, "rows_read": 0, "rows_kept": 0, "dropped": {}}, None
+    for split, name in files.items():
+        path = resolve(root, name)
+        df = read_file(path, cfg)
+        offset = 1 if _format(path, cfg.get("format", "auto")) == "jsonl" else 2  # 1-based, header
+        _require(df, text_col, path, "text")
+        if id_col:
+            _require(df, id_col, path, "id")
+        if layout == "wide":
+            cols, y = wide_labels(df, cfg, path, offset)
+            if wide_names is not None and cols != wide_names:
+                raise UserError(f"{path}: label columns {cols} differ from the first file's {wide_names}")
+            wide_names = cols
+            part = pd.DataFrame(y, columns=cols)
+        else:
+            part = pd.DataFrame({"_labels": parse_long(df, cfg, path, offset, names)})
+        part.insert(0, "text", df[text_col].astype(str).to_numpy())
+        part.insert(0, "id", (df[id_col].astype(str) if id_col else
+                              pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
+        part.insert(2, "split", None if split == "all" else split)
+        part["_line"] = df.index.to_numpy() + offset
+        part["_file"] = str(path)
+        report["files"][str(name)] = {"split": split, "rows": len(df)}
+        report["rows_read"] += len(df)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    if layout == "long":
+        labels = names or sorted({x for row in table["_labels"] for x in row})
+        if not labels:
+            raise UserError(f"{root}: no labels found in column {cfg['labels'].get('column')!r}")
+        for label in labels:
+            table[label] = table["_labels"].map(lambda row, l=label: int(l in row)).astype("int8")
+        table = table.drop(columns="_labels")
+    else:
+        labels = wide_names
+    table = _drop_bad_rows(table, on_bad, report)
+    dup = table["id"].duplicated(keep=False)
+    if dup.any():
+        first = table[dup].iloc[:4]
+        where = "; ".join(f"{r['_file']} line {r['_line']} id {r['id']!r}" for r in first.to_dict("records"))
+        raise UserError(f"duplicate ids ({int(dup.sum())} rows): {where}; ids must be unique across "
+                        f"all files (or set ingest.id_column: null to number rows instead)")
+    table = table.drop(columns=["_line", "_file"]).reset_index(drop=True)
+    report["rows_kept"] = len(table)
+    report["label_frequency"] = {label: int(table[label].sum()) for label in labels}
+    report["texts_without_labels"] = int((table[labels].sum(axis=1) == 0).sum())
+    return Ingested(table, labels, report)
+
+
+def _drop_bad_rows(table, on_bad, report):
+    """Empty or whitespace-only texts are dropped and counted (or an error, per ingest.on_bad_rows)."""
+    empty = table["text"].str.strip() == ""
+    if empty.any():
+        if on_bad == "error":
+            r = table[empty].iloc[0]
+            raise UserError(f"{r['_file']}: line {r['_line']}: empty text ({int(empty.sum())} such rows); "
+                            f"fix them or set ingest.on_bad_rows: drop")
+        report["dropped"]["empty_text"] = int(empty.sum())
+    return table[~empty]

@@ -1,0 +1,68 @@
+"""Reading and writing the pipeline's files, always atomically.
+
+Every output is written under a temporary name in the same folder and renamed into place, so a
+stage that is interrupted leaves nothing that DVC could take for a finished output.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+LABELS_FILE = "labels.json"
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside `path`; on success rename it to `path`, else remove it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)) / path.name
+    try:
+        yield tmp
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def write_json(obj, path):
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text())
+
+
+def write_folder(folder, writers):
+    """Write a folder atomically as a whole: `writers` maps file names to f(temporary path)."""
+    with atomic_path(folder) as tmp:
+        tmp.mkdir()
+        for name, write in writers.items():
+            write(tmp / name)
+
+
+def write_tables(folder, tables, labels):
+    """A folder of parquet tables (name -> DataFrame) plus labels.json."""
+    writers = {f"{name}.parquet": (lambda path, df=df: df.to_parquet(path, index=False))
+               for name, df in tables.items()}
+    writers[LABELS_FILE] = lambda path: path.write_text(json.dumps(list(labels)) + "\n")
+    write_folder(folder, writers)
+
+
+def read_tables(folder, names=None):
+    """Read the parquet tables of a folder written by write_tables: ({name: df}, labels)."""
+    folder = Path(folder)
+    labels = json.loads((folder / LABELS_FILE).read_text())
+    names = names or sorted(p.stem for p in folder.glob("*.parquet"))
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    for df in tables.values():
+        if "tokens" in df:  # parquet gives numpy arrays back; the code works on lists of str
+            df["tokens"] = df["tokens"].map(list)
+    return tables, labels

@@ -1,0 +1,39 @@
+"""Multilabel metrics with unambiguous names, all from scikit-learn.
+
+- jaccard: sample-averaged |true & pred| / |true | pred| (SemEval's "accuracy"); a text with no
+  true and no predicted label scores 1.
+- subset_accuracy: exact match of the whole label set.
+- hamming_loss: share of wrong label bits. Per-label binary "accuracy" is 1 - hamming_loss and is
+  deliberately not reported: on sparse multilabel data it looks flattering.
+"""
+
+import numpy as np
+from sklearn import metrics as skm
+
+
+def summary(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    kw = {"zero_division": 0.0}
+    return {
+        "jaccard": skm.jaccard_score(y_true, y_pred, average="samples", zero_division=1.0),
+        "f1_macro": skm.f1_score(y_true, y_pred, average="macro", **kw),
+        "f1_micro": skm.f1_score(y_true, y_pred, average="micro", **kw),
+        "precision_macro": skm.precision_score(y_true, y_pred, average="macro", **kw),
+        "recall_macro": skm.recall_score(y_true, y_pred, average="macro", **kw),
+        "subset_accuracy": skm.accuracy_score(y_true, y_pred),
+        "hamming_loss": skm.hamming_loss(y_true, y_pred),
+    }
+
+
+def per_label(y_true, y_pred, labels):
+    p, r, f, s = skm.precision_recall_fscore_support(y_true, y_pred, average=None,
+                                                     labels=range(len(labels)), zero_division=0.0)
+    return {label: {"precision": p[i], "recall": r[i], "f1": f[i], "support": int(s[i])}
+            for i, label in enumerate(labels)}
+
+
+def rounded(tree, digits=4):
+    """Floats rounded for readable, stable metrics files (ints kept)."""
+    if isinstance(tree, dict):
+        return {k: rounded(v, digits) for k, v in tree.items()}
+    return round(float(tree), digits) if isinstance(tree, (float, np.floating)) else tree

@@ -1,0 +1,76 @@
+"""Kim (2014) CNN for multilabel text classification.
+
+Filter widths 3/4/5 x 100 maps, ReLU, max-over-time pooling, dropout, one logit per label
+(trained with BCE-with-logits), and a max-norm constraint on the output layer's weight rows,
+applied after each optimizer step as Kim did (a weight constraint, not gradient clipping).
+
+The head works on any sequence of vectors, so the same CNN runs over word embeddings
+(WordCNN, in Kim's four modes) and over contextual token features.
+"""
+
+import torch
+from torch import nn
+
+MODES = ("rand", "static", "non_static", "multichannel")
+
+
+class KimHead(nn.Module):
+    def __init__(self, dim, n_labels, widths=(3, 4, 5), filters=100, dropout=0.5, max_norm=3.0):
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv1d(dim, filters, w) for w in widths)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(filters * len(widths), n_labels)
+        self.max_norm = max_norm
+        self.min_len = max(widths)
+
+    def forward(self, channels):
+        """channels: tensors (batch, time, dim), time >= the widest filter; a filter sees every
+        channel (Kim's multichannel: one filter, its responses on both channels summed)."""
+        xs = [c.transpose(1, 2) for c in channels]
+        pooled = [sum(conv(x) for x in xs).relu().amax(dim=2) for conv in self.convs]
+        return self.out(self.dropout(torch.cat(pooled, dim=1)))
+
+    @torch.no_grad()
+    def apply_max_norm(self):
+        """Rescale each output weight row (one per label) to L2 norm <= max_norm."""
+        w = self.out.weight
+        w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=self.max_norm))
+
+
+class WordCNN(nn.Module):
+    """Token ids -> embedding channel(s) -> KimHead. Modes: rand and non_static train the
+    embedding, static freezes it, multichannel has a frozen and a trained copy."""
+
+    def __init__(self, vectors, n_labels, mode="non_static", **head):
+        super().__init__()
+        if mode not in MODES:
+            raise ValueError(f"unknown CNN mode {mode!r}; valid: {', '.join(MODES)}")
+        self.mode = mode
+        vectors = torch.as_tensor(vectors, dtype=torch.float32)
+        self.embedding = nn.Embedding.from_pretrained(vectors.clone(), freeze=mode == "static",
+                                                      padding_idx=0)
+        self.static = (nn.Embedding.from_pretrained(vectors.clone(), freeze=True, padding_idx=0)
+                       if mode == "multichannel" else None)
+        self.head = KimHead(vectors.shape[1], n_labels, **head)
+
+    def forward(self, ids):
+        channels = [self.embedding(ids)]
+        if self.static is not None:
+            channels.append(self.static(ids))
+        return self.head(channels)
+
+
+def head_options(cnn):
+    """KimHead keyword arguments from the `cnn` params section."""
+    return {"widths": tuple(cnn["filter_widths"]), "filters": cnn["filters"],
+            "dropout": cnn["dropout"], "max_norm": cnn["max_norm"]}
+
+
+def resolve_mode(cnn_mode, embedding):
+    """`auto`: Kim's rand for a random embedding, non_static for pretrained or trained vectors."""
+    if cnn_mode == "auto":
+        return "rand" if embedding == "random" else "non_static"
+    if embedding == "random" and cnn_mode != "rand":
+        raise ValueError(f"cnn.mode {cnn_mode!r} needs pretrained vectors; embedding: random "
+                         f"implies mode rand (or auto)")
+    return cnn_mode

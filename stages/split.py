@@ -1,0 +1,32 @@
+"""Stage: data/ingested/ -> data/split/{train,val,test}.parquet, with per-split label counts."""
+
+import argparse
+
+from stages import fileio, params
+from stages.errors import stage_main
+from stages.splitting import split
+
+
+@stage_main
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--ingested", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--report", required=True)
+    args = ap.parse_args()
+    p = params.load()
+    tables, labels = fileio.read_tables(args.ingested)
+    parts = split(tables["data"], labels, p["split"]["test_size"], p["split"]["val_size"], p["seed"])
+    fileio.write_tables(args.out, parts, labels)
+    report = {name: {"rows": len(df), **{label: int(df[label].sum()) for label in labels}}
+              for name, df in parts.items()}
+    no_positive = [label for label in labels if report["train"][label] == 0]
+    if no_positive:
+        print(f"warning: labels with no positive example in training: {', '.join(no_positive)}")
+    report["labels_without_training_examples"] = len(no_positive)
+    fileio.write_json(report, args.report)
+    print("split: " + ", ".join(f"{k} {v['rows']}" for k, v in report.items() if isinstance(v, dict)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Train/val/test splits: given splits are kept; the rest is carved by iterative multilabel
+stratification (Sechidis et al. 2011, the iterative-stratification package) with a seed.
+Validation always comes out of the training data; test is only ever read by evaluate."""
+
+import numpy as np
+from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+
+from stages.errors import UserError
+
+
+def stratified_holdout(y, size, seed):
+    """Indices (keep, holdout) with `size` (a fraction) of the rows held out, label-stratified."""
+    n = len(y)
+    n_out = int(round(size * n))
+    if n_out < 1 or n - n_out < 1:
+        raise UserError(f"cannot hold out {size:.0%} of {n} rows: too few rows to split "
+                        f"(need at least one row on each side); add data or change split params")
+    splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=n_out, random_state=seed)
+    keep, out = next(splitter.split(np.zeros((n, 1)), y))
+    return np.sort(keep), np.sort(out)
+
+
+def split(table, labels, test_size, val_size, seed):
+    """{'train','val','test'} -> DataFrame. Given assignments are kept; rows without one are
+    training data; a missing test split, then a missing val split, is carved out of training."""
+    assigned = table["split"].fillna("train")
+    for name, size in (("test", test_size), ("val", val_size)):
+        if not (assigned == name).any():
+            pool = assigned.index[assigned == "train"]
+            _, out = stratified_holdout(table.loc[pool, labels].to_numpy(), size, seed)
+            assigned[pool[out]] = name
+    return {name: table[assigned == name].drop(columns="split").reset_index(drop=True)
+            for name in ("train", "val", "test")}

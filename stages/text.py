@@ -1,0 +1,105 @@
+"""Tweet preprocessing as named steps, so that a variant is just a mapping of step options.
+
+Order: urls, mentions, hashtags, emoji, elongation, lowercase, tokenize (nltk TweetTokenizer),
+alnum_only, stopwords, stem. A variant's text form is its tokens joined by spaces: the same
+string a contextual model is given, so BERT sees exactly what the static models see.
+"""
+
+import re
+from functools import lru_cache
+
+import emoji
+from nltk.stem import PorterStemmer, SnowballStemmer
+from nltk.tokenize import TweetTokenizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from stages.errors import UserError
+
+URL_TOKEN, USER_TOKEN = "<url>", "<user>"
+URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+MENTION = re.compile(r"(?<!\w)@\w+")
+HASHTAG = re.compile(r"(?<!\w)#(\w+)")
+CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
+ELONGATED = re.compile(r"(\w)\1{2,}")
+ALNUM = re.compile(r"[^\W_]+")  # letters and digits of any script, not punctuation or emoji
+
+STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
+STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
+OPTIONS = {  # step -> valid values (the first is "do nothing")
+    "urls": ("keep", "placeholder", "remove"),
+    "mentions": ("keep", "placeholder", "remove"),
+    "hashtags": ("keep", "word", "split"),
+    "emoji": ("keep", "words", "remove"),
+    "elongation": ("keep", "shorten"),
+    "lowercase": (False, True),
+    "alnum_only": (False, True),
+    "stopwords": (None, *STOPWORD_LISTS),
+    "stem": (None, *STEMMERS),
+}
+
+
+def check_variant(name, options):
+    """Fail on an unknown step or value, naming the valid ones."""
+    for step, value in options.items():
+        if step not in OPTIONS:
+            raise UserError(f"params.yaml: preprocess.variants.{name}.{step} is not a step; "
+                            f"steps: {', '.join(OPTIONS)}")
+        if value not in OPTIONS[step]:
+            raise UserError(f"params.yaml: preprocess.variants.{name}.{step} is {value!r}; valid "
+                            f"values: {', '.join(map(str, OPTIONS[step]))}")
+
+
+def _sub_hashtag(mode):
+    if mode == "split":
+        return lambda m: " " + CAMEL.sub(" ", m.group(1)) + " "
+    return lambda m: " " + m.group(1) + " "
+
+
+def _emoji_words(chars, data):
+    return " " + data["en"].strip(":").replace("_", " ") + " "
+
+
+@lru_cache(maxsize=None)
+def _stemmer(name):
+    return STEMMERS[name]()
+
+
+class Preprocessor:
+    """Turns one text into a token list, following a variant's step options."""
+
+    def __init__(self, options, name="variant"):
+        check_variant(name, options)
+        self.o = {step: options.get(step, values[0]) for step, values in OPTIONS.items()}
+        self.tokenizer = TweetTokenizer(preserve_case=True)
+
+    def normalize(self, text):
+        o = self.o
+        if o["urls"] != "keep":
+            text = URL.sub(f" {URL_TOKEN} " if o["urls"] == "placeholder" else " ", text)
+        if o["mentions"] != "keep":
+            text = MENTION.sub(f" {USER_TOKEN} " if o["mentions"] == "placeholder" else " ", text)
+        if o["hashtags"] != "keep":
+            text = HASHTAG.sub(_sub_hashtag(o["hashtags"]), text)
+        if o["emoji"] == "words":
+            text = emoji.replace_emoji(text, replace=_emoji_words)
+        elif o["emoji"] == "remove":
+            text = emoji.replace_emoji(text, replace=" ")
+        if o["elongation"] == "shorten":
+            text = ELONGATED.sub(r"\1\1", text)
+        if o["lowercase"]:
+            text = text.lower()
+        return text
+
+    def tokens(self, text):
+        o = self.o
+        tokens = self.tokenizer.tokenize(self.normalize(text))
+        if o["alnum_only"]:
+            keep = {URL_TOKEN, USER_TOKEN}
+            tokens = [t for tok in tokens for t in ([tok] if tok in keep else ALNUM.findall(tok))]
+        if o["stopwords"]:
+            stop = STOPWORD_LISTS[o["stopwords"]]
+            tokens = [t for t in tokens if t.lower() not in stop]
+        if o["stem"]:
+            stem = _stemmer(o["stem"]).stem
+            tokens = [stem(t) for t in tokens]
+        return tokens
