@@ -8,7 +8,7 @@ It is made to show what this tool reveals, not to be realistic:
 - some labels are carried only by a hashtag, an emoji, or an elongated/misspelled word,
   so tweet-aware normalisation matters and stripping non-alphanumerics loses signal;
 - a few words change label with context ("sick", "killing", "dying");
-- @mentions, URLs and neutral filler add noise; ~3% of label bits are flipped.
+- @mentions, URLs and neutral filler add noise; 8% of tweets have one label bit flipped.
 """
 
 import csv
@@ -43,10 +43,15 @@ EMOJI = {
     "anger": ["😡", "🤬", "😤"], "fear": ["😱", "😨"], "joy": ["😂", "😁", "😊"],
     "love": ["❤️", "😍", "🥰"], "optimism": ["🙏", "🌈", "✨"], "sadness": ["😭", "😢", "💔"],
 }
-SUBJECTS = ["my job", "this weather", "the game", "my exam", "the new album", "our trip",
-            "the traffic", "my phone", "this week", "the news", "my team", "the concert"]
+NOUNS = ["job", "weather", "game", "exam", "album", "trip", "traffic", "phone", "week", "news",
+         "team", "concert", "boss", "flight", "results", "neighbours", "landlord", "interview",
+         "match", "party", "deadline", "diagnosis", "wedding", "commute", "coffee", "playlist"]
+OWNERS = ["my", "the", "this", "our", "that", "your"]
+QUALIFIERS = ["", "", "", "new ", "whole ", "stupid ", "big ", "last ", "weekend ", "morning "]
 FILLER = ["just got home", "watching the game", "coffee time", "long day at work",
-          "back to the gym", "reading on the train", "lunch with the crew", "new post up"]
+          "back to the gym", "reading on the train", "lunch with the crew", "new post up",
+          "anyway", "same as always", "who knows", "tbh", "lol", "ok then", "as usual",
+          "on my way", "another monday", "guess what", "so yeah", "fyi"]
 # label -> sentence frames; {w} is an emotion word, {s} a subject
 FRAMES = {
     "anger": ["so {w} about {s}", "{s} makes me {w}", "i am {w} right now"],
@@ -73,6 +78,10 @@ CO_OCCUR = {"love": ("joy", 0.6), "fear": ("sadness", 0.4), "optimism": ("joy", 
             "anger": ("sadness", 0.25)}
 
 
+def subject(rng):
+    return rng.choice(OWNERS) + " " + rng.choice(QUALIFIERS) + rng.choice(NOUNS)
+
+
 def expression(rng, label):
     """A phrase that signals `label`, through one of several channels."""
     channel = rng.choices(["word", "variant", "hashtag", "emoji"], [0.6, 0.12, 0.14, 0.14])[0]
@@ -80,10 +89,10 @@ def expression(rng, label):
     if channel == "variant" and word in VARIANTS:
         word = rng.choice(VARIANTS[word])
     elif channel == "hashtag":
-        return rng.choice(FILLER + SUBJECTS) + " " + rng.choice(HASHTAGS[label])
+        return rng.choice([rng.choice(FILLER), subject(rng)]) + " " + rng.choice(HASHTAGS[label])
     elif channel == "emoji":
-        return rng.choice(FILLER + SUBJECTS) + " " + rng.choice(EMOJI[label]) * rng.randint(1, 3)
-    return rng.choice(FRAMES[label]).format(w=word, s=rng.choice(SUBJECTS))
+        return rng.choice([rng.choice(FILLER), subject(rng)]) + " " + rng.choice(EMOJI[label]) * rng.randint(1, 3)
+    return rng.choice(FRAMES[label]).format(w=word, s=subject(rng))
 
 
 def tweet(rng):
@@ -93,12 +102,12 @@ def tweet(rng):
         parts.append(rng.choice(FILLER))
     elif kind < 0.30:  # a negation decides the label
         neg_label, frame, result = rng.choice(NEGATED)
-        parts.append(frame.format(w=rng.choice(WORDS[neg_label]), s=rng.choice(SUBJECTS)))
+        parts.append(frame.format(w=rng.choice(WORDS[neg_label]), s=subject(rng)))
         if result:
             labels.add(result)
     elif kind < 0.40:  # a context-dependent word
         text, label = rng.choice(CONTEXT)
-        parts.append(text.format(s=rng.choice(SUBJECTS)))
+        parts.append(text.format(s=subject(rng)))
         labels.add(label)
     else:
         for label in rng.sample(LABELS, rng.choice([1, 1, 1, 2])):
@@ -116,9 +125,10 @@ def tweet(rng):
     text = " ".join(parts)
     if rng.random() < 0.3:
         text = text.capitalize()
-    for label in LABELS:  # label noise, as in any human annotation
-        if rng.random() < 0.03 / len(LABELS) * 2:
-            labels ^= {label}
+    if rng.random() < 0.3:  # some chatter around the emotion
+        parts.insert(rng.randint(0, len(parts)), rng.choice(FILLER))
+    if rng.random() < 0.08:  # annotators disagree: one label bit flipped
+        labels ^= {rng.choice(LABELS)}
     return text, labels
 
 
