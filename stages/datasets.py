@@ -185,7 +185,7 @@ def ingest(cfg):
         part.insert(2, "split", None if split == "all" else split)
         part["_line"] = df.index.to_numpy() + offset
         part["_file"] = str(path)
-        report["files"][str(name)] = {"split": split, "rows": len(df)}
+        report["files"][str(name)] = {"rows": len(df)}
         report["rows_read"] += len(df)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)

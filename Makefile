@@ -1,0 +1,34 @@
+# `make repro` runs the pipeline on the embedded sample; `make test` runs the tests.
+# Both create .venv and install the pinned requirements first, if needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# DVC stages run `python -m stages.<name>`: that must be this environment's python.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install repro test lock clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+repro: install
+	$(BIN)/dvc repro
+	$(BIN)/dvc metrics show
+
+test: install
+	$(BIN)/python -m pytest
+
+# Re-pin everything after editing requirements.in.
+lock:
+	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install --quiet -r requirements.in
+	(echo "# Full lock of requirements.in (pip freeze); regenerate with: make lock"; \
+	 /tmp/lock-venv/bin/pip freeze | sed 's/+cpu//') > requirements.txt
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,132 @@
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import SEMEVAL, ingest_cfg, needs_semeval
+from stages.datasets import ingest
+from stages.errors import UserError
+
+WIDE = "id,text,joy,anger\n1,so happy,1,0\n2,\"so mad, really\",0,1\n3,meh,0,0\n"
+
+
+def write(tmp_path, name, content, mode="w"):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_wide_csv(tmp_path):
+    write(tmp_path, "data.csv", WIDE)
+    result = ingest(ingest_cfg(tmp_path))
+    assert result.labels == ["joy", "anger"]
+    assert result.table["text"].tolist() == ["so happy", "so mad, really", "meh"]
+    assert result.table[["joy", "anger"]].to_numpy().tolist() == [[1, 0], [0, 1], [0, 0]]
+    assert result.table["id"].tolist() == ["1", "2", "3"]
+    assert result.report["rows_read"] == 3 and result.report["rows_kept"] == 3
+    assert result.report["label_frequency"] == {"joy": 1, "anger": 1}
+    assert result.report["texts_without_labels"] == 1
+
+
+def test_given_splits_and_formats(tmp_path):
+    write(tmp_path, "train.tsv", "id\ttext\tjoy\n1\thappy\t1\n2\tsad\t0\n")
+    rows = [{"id": "3", "text": "glad", "joy": 1}, {"id": "4", "text": "gloomy", "joy": 0}]
+    write(tmp_path, "test.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
+    pd.DataFrame([{"id": "5", "text": "ok", "joy": "0"}]).to_parquet(tmp_path / "val.parquet")
+    cfg = ingest_cfg(tmp_path, files={"train": "train.tsv", "test": "test.jsonl",
+                                      "val": "val.parquet"})
+    table = ingest(cfg).table
+    assert table["split"].tolist() == ["train", "train", "test", "test", "val"]
+    assert table["joy"].tolist() == [1, 0, 1, 0, 0]
+
+
+def test_long_layout_names_and_ids(tmp_path):
+    write(tmp_path, "names.txt", "admiration\namusement\nanger\n")
+    write(tmp_path, "data.tsv", "text\tlabels\tid\nwow\t0,1\ta\ngrr\tanger\tb\nhm\t\tc\n")
+    cfg = ingest_cfg(tmp_path, files={"all": "data.tsv"},
+                     labels={"layout": "long", "column": "labels", "names_file": "names.txt"})
+    result = ingest(cfg)
+    assert result.labels == ["admiration", "amusement", "anger"]
+    assert result.table[result.labels].to_numpy().tolist() == [[1, 1, 0], [0, 0, 1], [0, 0, 0]]
+
+
+def test_long_layout_without_names_file_collects_sorted_names(tmp_path):
+    write(tmp_path, "data.csv", 'id,text,labels\n1,a,"joy;love"\n2,b,anger\n')
+    cfg = ingest_cfg(tmp_path, labels={"layout": "long", "separator": ";"})
+    result = ingest(cfg)
+    assert result.labels == ["anger", "joy", "love"]
+    assert result.table[result.labels].to_numpy().tolist() == [[0, 1, 1], [1, 0, 0]]
+
+
+def test_no_id_column_numbers_rows(tmp_path):
+    write(tmp_path, "data.csv", "text,joy\nhi,1\nho,0\n")
+    assert ingest(ingest_cfg(tmp_path, id_column=None)).table["id"].tolist() == ["all-0", "all-1"]
+
+
+def test_empty_texts_dropped_and_counted(tmp_path):
+    write(tmp_path, "data.csv", "id,text,joy\n1,hi,1\n2,   ,0\n3,,1\n")
+    result = ingest(ingest_cfg(tmp_path))
+    assert result.table["id"].tolist() == ["1"]
+    assert result.report["dropped"] == {"empty_text": 2}
+    assert result.report["rows_read"] == 3 and result.report["rows_kept"] == 1
+    with pytest.raises(UserError, match=r"data.csv: line 3: empty text \(2 such rows\)"):
+        ingest(ingest_cfg(tmp_path, on_bad_rows="error"))
+
+
+@pytest.mark.parametrize("content, files, overrides, message", [
+    (None, {"all": "missing.csv"}, {}, r"missing.csv: file not found"),
+    ("", None, {}, r"data.csv: the file is empty"),
+    ("id,text,joy\n", None, {}, r"data.csv: no data rows \(header only\?\)"),
+    ("id,tweet,joy\n1,hi,1\n", None, {}, r"no text column 'text'; columns found: id, tweet, joy"),
+    ("id,text,joy\n1,hi,1\n2,ho,2\n", None, {}, r"line 3, column 'joy': label value '2' is not 0 or 1"),
+    ("id,text,joy\n1,hi,1\n1,ho,0\n", None, {}, r"duplicate ids \(2 rows\).*line 2 id '1'"),
+    ("id,text,joy\n1,hi,1\n2,ho,0,9\n", None, {}, r"malformed csv.*line 3"),
+    ("id,text,labels\n1,hi,joy\n2,ho,glee\n", None,
+     {"labels": {"layout": "long", "names_file": "names.txt"}},
+     r"line 3, column 'labels': unknown label 'glee'"),
+])
+def test_bad_input_names_file_row_and_fix(tmp_path, content, files, overrides, message):
+    write(tmp_path, "names.txt", "joy\nanger\n")
+    if content is not None:
+        write(tmp_path, "data.csv", content)
+    cfg = ingest_cfg(tmp_path, **overrides, **({"files": files} if files else {}))
+    with pytest.raises(UserError, match=message):
+        ingest(cfg)
+
+
+def test_non_utf8_names_the_line(tmp_path):
+    write(tmp_path, "data.csv", "id,text,joy\n1,fine,1\n2,caf\xe9,0\n".encode("latin-1"))
+    with pytest.raises(UserError, match=r"data.csv: line 3 is not valid utf-8.*ingest.encoding"):
+        ingest(ingest_cfg(tmp_path))
+    table = ingest(ingest_cfg(tmp_path, encoding="latin-1")).table
+    assert table["text"].tolist() == ["fine", "café"]
+
+
+@needs_semeval
+def test_semeval_ec_tsv():
+    cfg = ingest_cfg(SEMEVAL, files={"train": "train.tsv", "test": "dev.tsv"}, quoting="none",
+                     id_column="ID", text_column="Tweet")
+    result = ingest(cfg)
+    t = result.table
+    assert result.labels == ["anger", "anticipation", "disgust", "fear", "joy", "love", "optimism",
+                             "pessimism", "sadness", "surprise", "trust"]
+    assert (t["split"] == "train").sum() == 6838 and (t["split"] == "test").sum() == 886
+    assert result.report["rows_kept"] == 6838 + 886 and result.report["dropped"] == {}
+    assert not t["text"].str.contains("\r").any()  # CRLF line ends are not part of the text
+    first = t.iloc[0]
+    assert first["id"] == "2017-En-21441"
+    assert first["text"].startswith("“Worry is a down payment on a problem you may never have'")
+    assert first[result.labels].tolist() == [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1]
+    assert t["text"].str.contains("“").sum() > 10  # curly quotes and emoji kept as text
+    assert t["text"].str.contains("😂").sum() > 10
+    assert sum(result.report["label_frequency"].values()) == int(t[result.labels].to_numpy().sum())
+
+
+def test_quoting_none_keeps_unbalanced_quotes_and_crlf(tmp_path):
+    write(tmp_path, "data.tsv", 'id\ttext\tjoy\r\n1\the said "hi\t1\r\n2\t"quoted" 😂\t0\r\n')
+    table = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table
+    assert table["text"].tolist() == ['he said "hi', '"quoted" 😂']
+    assert table["joy"].tolist() == [1, 0]

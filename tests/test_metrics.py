@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from stages.metrics import per_label, summary
+
+# 3 texts x 3 labels, computed by hand below
+Y_TRUE = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]])
+Y_PRED = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])
+
+
+def test_hand_computed():
+    m = summary(Y_TRUE, Y_PRED)
+    # jaccard per text: {0,2} vs {0,1} -> 1/3; {1} vs {1} -> 1; empty vs empty -> 1
+    assert m["jaccard"] == pytest.approx((1 / 3 + 1 + 1) / 3)
+    assert m["subset_accuracy"] == pytest.approx(2 / 3)
+    assert m["hamming_loss"] == pytest.approx(2 / 9)
+    # per label: a tp1 -> f1 1; b tp1 fp1 -> p .5 r 1 f1 2/3; c fn1 -> 0
+    assert m["f1_macro"] == pytest.approx((1 + 2 / 3 + 0) / 3)
+    assert m["precision_macro"] == pytest.approx((1 + 0.5 + 0) / 3)
+    assert m["recall_macro"] == pytest.approx((1 + 1 + 0) / 3)
+    # micro: tp 2, fp 1, fn 1 -> 2*2 / (2*2 + 1 + 1)
+    assert m["f1_micro"] == pytest.approx(4 / 6)
+
+
+def test_empty_true_and_empty_prediction_scores_one():
+    none = np.zeros((2, 3), dtype=int)
+    assert summary(none, none)["jaccard"] == 1.0
+    assert summary(none, none)["subset_accuracy"] == 1.0
+    assert summary(none, np.ones((2, 3), dtype=int))["jaccard"] == 0.0
+
+
+def test_per_label_and_label_without_positives():
+    pl = per_label(Y_TRUE, Y_PRED, ["a", "b", "c"])
+    assert pl["b"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 1})
+    assert pl["c"]["support"] == 1 and pl["c"]["f1"] == 0.0
+    no_pos = per_label(np.array([[0, 1], [0, 1]]), np.array([[0, 1], [0, 0]]), ["x", "y"])
+    assert no_pos["x"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert no_pos["y"] == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2})

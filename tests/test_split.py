@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from stages.errors import UserError
+from stages.splitting import split
+
+LABELS = ["a", "b", "c"]
+
+
+def table(n=1000, seed=0, given=None):
+    rng = np.random.default_rng(seed)
+    y = (rng.random((n, 3)) < [0.5, 0.2, 0.05]).astype("int8")
+    df = pd.DataFrame(y, columns=LABELS)
+    df.insert(0, "id", [f"r{i}" for i in range(n)])
+    df.insert(1, "text", "t")
+    df.insert(2, "split", given)
+    return df
+
+
+def test_sizes_disjoint_and_stratified():
+    df = table()
+    parts = split(df, LABELS, test_size=0.2, val_size=0.1, seed=1)
+    assert [len(parts[s]) for s in ("train", "val", "test")] == [720, 80, 200]
+    ids = [set(parts[s]["id"]) for s in ("train", "val", "test")]
+    assert set.union(*ids) == set(df["id"]) and sum(map(len, ids)) == len(df)
+    overall = df[LABELS].mean().to_numpy()
+    for name in ("train", "val", "test"):  # each label's share within 2 points of the whole
+        assert np.abs(parts[name][LABELS].mean().to_numpy() - overall).max() < 0.02
+    assert parts["test"]["c"].sum() == round(df["c"].sum() * 0.2)  # the rare label spread exactly
+
+
+def test_same_seed_same_split_other_seed_differs():
+    df = table()
+    ids = lambda seed: list(split(df, LABELS, 0.2, 0.1, seed)["test"]["id"])
+    assert ids(7) == ids(7)
+    assert ids(7) != ids(8)
+
+
+def test_given_test_kept_and_val_from_train_only():
+    given = ["train"] * 800 + ["test"] * 200
+    parts = split(table(given=given), LABELS, 0.2, 0.1, seed=1)
+    assert list(parts["test"]["id"]) == [f"r{i}" for i in range(800, 1000)]
+    assert len(parts["val"]) == 80 and len(parts["train"]) == 720
+    assert all(int(i[1:]) < 800 for i in parts["val"]["id"])
+
+
+def test_given_val_is_kept():
+    given = ["train"] * 700 + ["val"] * 100 + ["test"] * 200
+    parts = split(table(given=given), LABELS, 0.2, 0.1, seed=1)
+    assert [len(parts[s]) for s in ("train", "val", "test")] == [700, 100, 200]
+    assert "split" not in parts["train"].columns
+
+
+def test_single_row_cannot_be_split():
+    with pytest.raises(UserError, match="cannot hold out 20% of 1 rows"):
+        split(table(n=1), LABELS, 0.2, 0.1, seed=1)
