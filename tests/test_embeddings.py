@@ -1,0 +1,37 @@
+import numpy as np
+from gensim.models import KeyedVectors
+
+from stages.embeddings import build_vocab, matrix_from, oov_rates, random_matrix, train_word2vec
+
+SENTENCES = [["i", "am", "happy"], ["i", "am", "not", "happy"], ["so", "sad"]] * 20
+W2V = {"vector_size": 16, "window": 3, "min_count": 1, "sg": 1, "negative": 5, "epochs": 5}
+
+
+def test_vocab_order_and_min_count():
+    vocab = build_vocab([["b", "a", "b"], ["c", "a", "b"]], min_count=2)
+    assert vocab == ["<pad>", "<unk>", "b", "a"]
+
+
+def test_random_matrix_is_kim_init_with_zero_padding():
+    m = random_matrix(50, 10, seed=3)
+    assert m.dtype == np.float32 and np.all(m[0] == 0)
+    assert m[1:].min() >= -0.25 and m[1:].max() <= 0.25
+    assert np.array_equal(m, random_matrix(50, 10, seed=3))
+
+
+def test_word2vec_reproducible_and_saved_without_pickle(tmp_path):
+    a, b = train_word2vec(SENTENCES, W2V, seed=1), train_word2vec(SENTENCES, W2V, seed=1)
+    assert np.array_equal(a.vectors, b.vectors)
+    a.save_word2vec_format(str(tmp_path / "w.txt"))
+    loaded = KeyedVectors.load_word2vec_format(str(tmp_path / "w.txt"))
+    assert np.allclose(loaded["happy"], a["happy"], atol=1e-5)
+    vocab = build_vocab(SENTENCES) + ["unseen"]
+    matrix, found = matrix_from(a, vocab, seed=0)
+    assert found == len(vocab) - 3  # all but <pad>, <unk> and "unseen"
+    assert np.allclose(matrix[vocab.index("sad")], a["sad"])
+    assert np.abs(matrix[-1]).max() <= 0.25
+
+
+def test_oov_rates():
+    rates = oov_rates([["a", "b", "b"], ["c"]], known={"b"})
+    assert rates == {"oov_token_rate": 0.5, "oov_type_rate": round(2 / 3, 4)}

@@ -1,0 +1,50 @@
+import pytest
+
+from stages.errors import UserError
+from stages.text import Preprocessor
+
+LIGHT = {"urls": "placeholder", "mentions": "placeholder", "hashtags": "split", "emoji": "words",
+         "elongation": "shorten", "lowercase": True}
+FULL = {"lowercase": True, "alnum_only": True, "stopwords": "sklearn", "stem": "porter"}
+TWEET = "@TheRealDan I am NOT happyyyy 😭 #SoDone https://t.co/abc don't"
+
+
+def test_raw_is_tweet_tokenized_only():
+    assert Preprocessor({}).tokens(TWEET) == ["@TheRealDan", "I", "am", "NOT", "happyyyy", "😭",
+                                              "#SoDone", "https://t.co/abc", "don't"]
+
+
+def test_light_keeps_meaning():
+    assert Preprocessor(LIGHT).tokens(TWEET) == ["<user>", "i", "am", "not", "happyy", "loudly",
+                                                 "crying", "face", "so", "done", "<url>", "don't"]
+
+
+def test_full_strips_negation_and_stems():
+    assert Preprocessor(FULL).tokens(TWEET) == ["therealdan", "happyyyy", "sodon", "http", "t",
+                                               "abc", "don", "t"]
+    assert Preprocessor(FULL).tokens("I am not happy") == ["happi"]
+
+
+@pytest.mark.parametrize("options, text, expected", [
+    ({"hashtags": "word"}, "#GoodVibes2024 yay", ["GoodVibes", "2024", "yay"]),
+    ({"hashtags": "split"}, "#GoodVibes2024", ["Good", "Vibes", "2024"]),
+    ({"elongation": "shorten"}, "soooo cooool", ["soo", "cool"]),
+    ({"urls": "remove", "mentions": "remove"}, "@a hi www.x.org", ["hi"]),
+    ({"emoji": "remove"}, "ok 😂😂", ["ok"]),
+    ({"lowercase": True, "alnum_only": True}, "Café — naïve!", ["café", "naïve"]),
+    ({"stopwords": "sklearn"}, "this is not good", ["good"]),
+    ({"stem": "snowball"}, "running cats", ["run", "cat"]),
+])
+def test_single_steps(options, text, expected):
+    assert Preprocessor(options).tokens(text) == expected
+
+
+def test_text_that_becomes_empty_gives_no_tokens():
+    assert Preprocessor(FULL).tokens("😂 !!! 🙏") == []
+
+
+def test_unknown_step_or_value_lists_the_valid_ones():
+    with pytest.raises(UserError, match=r"variants.mine.stem is 'lancaster'; valid values: None, porter, snowball"):
+        Preprocessor({"stem": "lancaster"}, "mine")
+    with pytest.raises(UserError, match=r"variants.mine.stemming is not a step; steps: urls"):
+        Preprocessor({"stemming": "porter"}, "mine")
