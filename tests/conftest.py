@@ -58,5 +58,5 @@ def repo_copy(tmp_path):
     for name in ["dvc.lock"] + [str(p.relative_to(ROOT)) for p in (ROOT / "metrics").rglob("*")
                                 if p.is_file()]:
         (dest / name).unlink(missing_ok=True)  # start from nothing, as a fresh clone of a new project
-    run(["git", "init", "-q"], dest)
+    run("git init -q && git add -A && git commit -qm copy", dest)  # as a clone: one commit
     return dest

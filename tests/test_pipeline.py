@@ -1,0 +1,78 @@
+"""The DVC pipeline end to end, in a temporary copy of the repository, on a reduced sample."""
+
+import json
+import re
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import BIN, run
+
+pytestmark = pytest.mark.slow
+DVC = str(BIN / "dvc")
+METRICS = ["jaccard", "f1_macro", "f1_micro", "precision_macro", "recall_macro",
+           "subset_accuracy", "hamming_loss"]
+
+
+def shrink(repo, rows=600):
+    """Fewer texts and epochs, so the whole pipeline runs in seconds."""
+    sample = repo / "data/raw/sample/tweets.csv"
+    sample.write_text("".join(sample.read_text(encoding="utf-8").splitlines(True)[:rows + 1]),
+                      encoding="utf-8")
+    yaml = YAML()
+    params = yaml.load(repo / "params.yaml")
+    params["train"]["max_epochs"] = 4
+    params["word2vec"]["epochs"] = 3
+    yaml.dump(params, repo / "params.yaml")
+
+
+def stages_run(output):
+    return re.findall(r"Running stage '([^']+)'", output)
+
+
+def read(repo, name):
+    return json.loads((repo / "metrics" / name).read_text())
+
+
+def test_repro_exp_run_and_metrics_diff(repo_copy):
+    repo = repo_copy
+    shrink(repo)
+    out = run([DVC, "repro"], repo).stdout
+    assert stages_run(out) == ["ingest", "split", "preprocess@raw", "preprocess@light",
+                               "preprocess@full", "embed", "train", "evaluate"]
+    m = read(repo, "metrics.json")
+    assert set(m) == {"val", "test"}
+    for split in ("val", "test"):
+        assert list(m[split]) == METRICS
+        assert all(0.0 <= v <= 1.0 for v in m[split].values())
+    assert m["test"]["jaccard"] > 0.3  # a real model learnt something in 4 epochs
+    per_label = read(repo, "per_label.json")["per_label"]
+    assert list(per_label) == ["anger", "fear", "joy", "love", "optimism", "sadness"]
+    assert sum(v["support"] for v in per_label.values()) > 0
+    ingest = read(repo, "ingest.json")
+    assert ingest["rows_read"] == ingest["rows_kept"] == 600
+    assert read(repo, "split.json")["test"]["rows"] == 120
+    for variant in ("raw", "light", "full"):
+        assert read(repo, f"preprocess/{variant}.json")[variant]["train"]["texts"] == 432
+    assert read(repo, "embed.json")["test"]["oov_token_rate"] < 0.2
+
+    assert stages_run(run([DVC, "repro"], repo).stdout) == []  # everything up to date
+    status = run([DVC, "status"], repo).stdout
+    assert "Data and pipelines are up to date" in status
+
+    run("git add -A && git commit -qm baseline", repo)
+    exp = run([DVC, "exp", "run", "-S", "embedding=random"], repo).stdout
+    assert stages_run(exp) == ["embed", "train", "evaluate"]
+    diff = run([DVC, "metrics", "diff", "--md"], repo).stdout
+    assert "test.jaccard" in diff and "metrics/metrics.json" in diff
+
+
+def test_same_params_same_metrics_from_scratch(repo_copy):
+    repo = repo_copy
+    shrink(repo, rows=300)
+    run([DVC, "repro"], repo)
+    first = {p: (repo / "metrics" / p).read_bytes() for p in ("metrics.json", "per_label.json",
+                                                                "embed.json")}
+    run([DVC, "repro", "--force"], repo)
+    again = {p: (repo / "metrics" / p).read_bytes() for p in first}
+    assert first == again
