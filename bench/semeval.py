@@ -1,0 +1,74 @@
+"""Run the pipeline on SemEval-2018 Task 1 E-c: train.tsv for training, dev.tsv as the test split.
+
+    .venv/bin/python bench/semeval.py --data ../shared/datasets/semeval2018-ec \
+        --config embedding=random --config embedding=word2vec --seeds 1 2 3
+
+Works in a clone of this repository (default /tmp/semeval-work, reused so that DVC's cache keeps
+ingest/split/preprocess), points its params at the data by absolute path (nothing is copied),
+runs one `dvc exp run` per configuration and seed, and prints test metrics as mean ± std.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[1]
+INGEST = {"files": {"train": "train.tsv", "test": "dev.tsv"}, "format": "tsv", "quoting": "none",
+          "id_column": "ID", "text_column": "Tweet"}
+SHOWN = ("jaccard", "f1_micro", "f1_macro")
+
+
+def sh(cmd, cwd):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(cmd, cwd=cwd, env=env, shell=True, text=True, capture_output=True)
+    if result.returncode:
+        sys.exit(f"{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def prepare(workdir, data):
+    if not (workdir / ".git").exists():
+        sh(f"git clone -q {ROOT} {workdir}", ROOT)
+    sh("git fetch -q origin && git reset -q --hard origin/HEAD", workdir)
+    yaml = YAML()
+    params = yaml.load(workdir / "params.yaml")
+    params["dataset"] = "semeval2018-ec"
+    params["ingest"].update(INGEST, path=str(data))
+    yaml.dump(params, workdir / "params.yaml")
+    sh("git -c user.name=bench -c user.email=bench@localhost commit -qam 'SemEval E-c params'",
+       workdir)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", required=True, type=Path, help="the semeval2018-ec folder")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/semeval-work"))
+    ap.add_argument("--config", action="append", default=[],
+                    help="a configuration: comma-separated key=value params (repeatable)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[42])
+    ap.add_argument("--out", type=Path, help="write all results as JSON here")
+    args = ap.parse_args()
+    prepare(args.workdir, args.data.resolve())
+    results = {}
+    for config in args.config or [""]:
+        sets = " ".join(f"-S '{kv}'" for kv in config.split(",") if kv)
+        runs = []
+        for seed in args.seeds:
+            sh(f"dvc exp run {sets} -S seed={seed}", args.workdir)
+            runs.append(json.loads((args.workdir / "metrics/metrics.json").read_text())["test"])
+        results[config or "defaults"] = runs
+        stats = "  ".join(f"{k} {statistics.mean(r[k] for r in runs):.4f} ± "
+                          f"{statistics.pstdev(r[k] for r in runs):.4f}" for k in SHOWN)
+        print(f"{config or 'defaults':50s} n={len(runs)}  {stats}", flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
