@@ -27,29 +27,46 @@ def random_matrix(n_words, dim, seed):
     return matrix
 
 
-def train_word2vec(token_lists, cfg, seed):
-    """gensim Word2Vec on the given sentences; one worker thread, so the result is reproducible."""
+def lookup(vectors, word):
+    """A word's vector, or None; tries the lowercase form too, for uncased vectors (GloVe 6B)."""
+    for form in (word, word.lower()):
+        if form in vectors.key_to_index:
+            return vectors[form]
+    return None
+
+
+def train_word2vec(token_lists, cfg, seed, init=None):
+    """gensim Word2Vec on the given sentences; one worker thread, so the result is reproducible.
+    With `init` (pretrained vectors of the same size), known words start from those vectors."""
     sentences = [tokens for tokens in token_lists if tokens]
-    model = Word2Vec(sentences=sentences, vector_size=cfg["vector_size"], window=cfg["window"],
-                     min_count=cfg["min_count"], sg=cfg["sg"], negative=cfg["negative"],
-                     epochs=cfg["epochs"], seed=seed, workers=1)
+    model = Word2Vec(vector_size=cfg["vector_size"], window=cfg["window"], min_count=cfg["min_count"],
+                     sg=cfg["sg"], negative=cfg["negative"], epochs=cfg["epochs"], seed=seed,
+                     workers=1)
+    model.build_vocab(sentences)
+    if init is not None:
+        for word, i in model.wv.key_to_index.items():
+            vector = lookup(init, word)
+            if vector is not None:
+                model.wv.vectors[i] = vector
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     return model.wv
 
 
-def matrix_from(keyed_vectors, vocab, seed):
-    """Rows of `vocab` from gensim KeyedVectors; words they lack get Kim's random init.
-    Returns (matrix, number of vocabulary words found)."""
-    matrix = random_matrix(len(vocab), keyed_vectors.vector_size, seed)
+def matrix_from(vectors, vocab, seed):
+    """Rows of `vocab` from word vectors (gensim KeyedVectors or alike); words they lack get
+    Kim's random init. Returns (matrix, number of vocabulary words found)."""
+    matrix = random_matrix(len(vocab), vectors.vector_size, seed)
     found = 0
     for i, word in enumerate(vocab[2:], start=2):
-        if word in keyed_vectors.key_to_index:
-            matrix[i] = keyed_vectors[word]
+        vector = lookup(vectors, word)
+        if vector is not None:
+            matrix[i] = vector
             found += 1
     return matrix, found
 
 
 def oov_rates(token_lists, known):
-    """Share of tokens, and of distinct words, not in `known`."""
+    """Share of tokens, and of distinct words, not in `known` (a set of words)."""
     tokens = [t for toks in token_lists for t in toks]
     types = set(tokens)
     return {"oov_token_rate": round(sum(t not in known for t in tokens) / max(len(tokens), 1), 4),

