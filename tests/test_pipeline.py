@@ -76,3 +76,23 @@ def test_same_params_same_metrics_from_scratch(repo_copy):
     run([DVC, "repro", "--force"], repo)
     again = {p: (repo / "metrics" / p).read_bytes() for p in first}
     assert first == again
+
+
+def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
+    repo = repo_copy
+    shrink(repo, rows=300)
+    run([DVC, "repro"], repo)
+    yaml = YAML()
+    params = yaml.load(repo / "params.yaml")
+    params["preprocess"]["variants"]["mine"] = {"lowercase": True, "hashtags": "word",
+                                                "stopwords": "sklearn"}
+    yaml.dump(params, repo / "params.yaml")
+    run("git add -A && git commit -qm 'my variant'", repo)
+    out = run([DVC, "exp", "run", "-S", "preprocessing=mine", "-S", "embedding=glove",
+               "-S", "cnn.mode=multichannel"], repo).stdout
+    assert stages_run(out) == ["preprocess@mine", "embed", "train", "evaluate"]
+    assert read(repo, "preprocess/mine.json")["mine"]["train"]["texts"] == 216
+    embed = read(repo, "embed.json")
+    assert 0 < embed["vocabulary_with_vectors"] < embed["vocabulary_size"]
+    assert 0 < embed["test"]["oov_type_rate"] < 0.5
+    assert "multichannel" in (repo / "models" / "model.json").read_text()

@@ -1,0 +1,92 @@
+import functools
+import hashlib
+import http.server
+import threading
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from stages import pretrained
+from stages.embeddings import build_vocab, lookup, matrix_from, train_word2vec
+from stages.errors import UserError
+
+WORDS = ["happy", "sad", "not"]
+VECTORS = np.arange(12, dtype=np.float32).reshape(3, 4) / 10
+
+
+def keyed():
+    kv = KeyedVectors(vector_size=4)
+    kv.add_vectors(WORDS, VECTORS)
+    return kv
+
+
+@pytest.fixture
+def files(tmp_path):
+    kv = keyed()
+    kv.save_word2vec_format(str(tmp_path / "w2v.bin"), binary=True)
+    kv.save_word2vec_format(str(tmp_path / "w2v.txt"))
+    lines = [f"{w} " + " ".join(map(str, v)) for w, v in zip(WORDS, VECTORS)]
+    (tmp_path / "glove.txt").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name, fmt", [("w2v.bin", "word2vec_binary"), ("w2v.txt", "word2vec_text"),
+                                       ("glove.txt", "glove_text")])
+def test_each_format_loads_the_same_vectors(files, name, fmt):
+    assert pretrained.guess_format(files / name) == fmt
+    kv = pretrained.load({"source": str(files / name), "format": "auto"}, files / "dl")
+    assert list(kv.key_to_index) == WORDS
+    assert np.allclose(kv["sad"], VECTORS[1])
+
+
+def test_wrong_format_is_a_clear_error(files):
+    with pytest.raises(UserError, match=r"w2v.bin: cannot be read as glove_text"):
+        pretrained.load_file(files / "w2v.bin", "glove_text")
+    with pytest.raises(UserError, match=r"nope.txt: vectors file not found"):
+        pretrained.load_file(files / "nope.txt")
+
+
+def test_packaged_glove_offline():
+    glove = pretrained.load({"source": "package"}, None)
+    assert glove.vector_size == 50 and len(glove.key_to_index) == 400_000
+    assert lookup(glove, "Happy") is not None  # uncased vectors: lowercase fallback
+    assert lookup(glove, "qzxvbnmw") is None
+    near = lambda a, b: np.dot(glove[a], glove[b]) / np.linalg.norm(glove[a]) / np.linalg.norm(glove[b])
+    assert near("happy", "glad") > near("happy", "tractor")
+
+
+@pytest.fixture
+def server(files):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(files))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_url_download_verified_once(files, server, tmp_path):
+    sha = hashlib.sha256((files / "glove.txt").read_bytes()).hexdigest()
+    cfg = {"source": f"{server}/glove.txt", "sha256": sha, "format": "auto"}
+    kv = pretrained.load(cfg, tmp_path / "dl")
+    assert np.allclose(kv["not"], VECTORS[2])
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == ["glove.txt"]
+    (files / "glove.txt").unlink()  # a second load uses the verified local copy
+    assert list(pretrained.load(cfg, tmp_path / "dl").key_to_index) == WORDS
+
+
+def test_url_with_wrong_or_missing_sha256_rejected(server, tmp_path):
+    with pytest.raises(UserError, match=r"sha256 mismatch: expected 00+, got [0-9a-f]{64}"):
+        pretrained.load({"source": f"{server}/glove.txt", "sha256": "0" * 64}, tmp_path / "dl")
+    assert not any((tmp_path / "dl").iterdir())  # nothing half-written or unverified kept
+    with pytest.raises(UserError, match=r"set glove.sha256"):
+        pretrained.load({"source": f"{server}/glove.txt", "sha256": None}, tmp_path / "dl")
+
+
+def test_word2vec_init_from_pretrained_starts_there():
+    cfg = {"vector_size": 4, "window": 2, "min_count": 1, "sg": 1, "negative": 2, "epochs": 1}
+    wv = train_word2vec([["happy", "new"], ["sad"]], cfg, seed=0, init=keyed())
+    assert np.allclose(wv["happy"], VECTORS[0], atol=0.05) and np.allclose(wv["sad"], VECTORS[1], atol=0.05)
+    assert not np.allclose(train_word2vec([["happy", "new"]], cfg, seed=0)["happy"], VECTORS[0], atol=0.05)
+    matrix, found = matrix_from(keyed(), build_vocab([["Happy", "zzz"]]), seed=0)
+    assert found == 1 and np.allclose(matrix[2], VECTORS[0])
