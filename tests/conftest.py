@@ -10,7 +10,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SEMEVAL = ROOT.parent / "shared" / "datasets" / "semeval2018-ec"
 BIN = Path(sys.executable).parent
 
-needs_semeval = pytest.mark.skipif(not SEMEVAL.is_dir(), reason=f"{SEMEVAL} not present")
+# SemEval E-c sits beside the checkout in CI and on developer machines; a user's clone may lack it.
+# In CI (CI=true) a missing copy fails the test instead of skipping it.
+needs_semeval = pytest.mark.skipif(not SEMEVAL.is_dir() and not os.environ.get("CI"),
+                                   reason=f"{SEMEVAL} not present")
 
 
 def ingest_cfg(path, **overrides):

@@ -38,8 +38,9 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     repo = repo_copy
     shrink(repo)
     out = run([DVC, "repro"], repo).stdout
-    assert stages_run(out) == ["ingest", "split", "preprocess@raw", "preprocess@light",
-                               "preprocess@full", "embed", "train", "evaluate"]
+    assert sorted(stages_run(out)) == sorted(
+        ["ingest", "split", "download", "embed", "train", "evaluate"]
+        + [f"{stage}@{v}" for stage in ("preprocess", "diagnose") for v in ("raw", "light", "full")])
     m = read(repo, "metrics.json")
     assert set(m) == {"val", "test"}
     for split in ("val", "test"):
@@ -55,6 +56,9 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     for variant in ("raw", "light", "full"):
         assert read(repo, f"preprocess/{variant}.json")[variant]["train"]["texts"] == 432
     assert read(repo, "embed.json")["test"]["oov_token_rate"] < 0.2
+    diag = {v: read(repo, f"diagnostics/{v}.json")[v]["test"] for v in ("raw", "light", "full")}
+    assert diag["full"]["glove"]["oov_token_rate"] > diag["light"]["glove"]["oov_token_rate"]
+    assert diag["light"]["bert"]["pieces_per_word"] < diag["full"]["bert"]["pieces_per_word"]
 
     assert stages_run(run([DVC, "repro"], repo).stdout) == []  # everything up to date
     status = run([DVC, "status"], repo).stdout
@@ -90,7 +94,7 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
     run("git add -A && git commit -qm 'my variant'", repo)
     out = run([DVC, "exp", "run", "-S", "preprocessing=mine", "-S", "embedding=glove",
                "-S", "cnn.mode=multichannel"], repo).stdout
-    assert stages_run(out) == ["preprocess@mine", "embed", "train", "evaluate"]
+    assert stages_run(out) == ["preprocess@mine", "diagnose@mine", "embed", "train", "evaluate"]
     assert read(repo, "preprocess/mine.json")["mine"]["train"]["texts"] == 216
     embed = read(repo, "embed.json")
     assert 0 < embed["vocabulary_with_vectors"] < embed["vocabulary_size"]

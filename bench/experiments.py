@@ -1,11 +1,13 @@
-"""Run the pipeline on SemEval-2018 Task 1 E-c: train.tsv for training, dev.tsv as the test split.
+"""Run configurations x seeds of the pipeline and print test metrics as mean ± std.
 
-    .venv/bin/python bench/semeval.py --data ../shared/datasets/semeval2018-ec \
+    .venv/bin/python bench/experiments.py --config preprocessing=light --config preprocessing=full --seeds 1 2 3
+    .venv/bin/python bench/experiments.py --semeval ../shared/datasets/semeval2018-ec \
         --config embedding=random --config embedding=word2vec --seeds 1 2 3
 
-Works in a clone of this repository (default /tmp/semeval-work, reused so that DVC's cache keeps
-ingest/split/preprocess), points its params at the data by absolute path (nothing is copied),
-runs one `dvc exp run` per configuration and seed, and prints test metrics as mean ± std.
+Works in a clone of this repository (default /tmp/bench-work, reused so that DVC's cache keeps
+ingest/split/preprocess), runs one `dvc exp run` per configuration and seed. With --semeval, the
+clone's params point at SemEval-2018 Task 1 E-c by absolute path (nothing is copied): train.tsv
+for training, dev.tsv as the test split.
 """
 
 import argparse
@@ -32,29 +34,30 @@ def sh(cmd, cwd):
     return result.stdout
 
 
-def prepare(workdir, data):
+def prepare(workdir, semeval):
     if not (workdir / ".git").exists():
         sh(f"git clone -q {ROOT} {workdir}", ROOT)
     sh("git fetch -q origin && git reset -q --hard origin/HEAD", workdir)
-    yaml = YAML()
-    params = yaml.load(workdir / "params.yaml")
-    params["dataset"] = "semeval2018-ec"
-    params["ingest"].update(INGEST, path=str(data))
-    yaml.dump(params, workdir / "params.yaml")
-    sh("git -c user.name=bench -c user.email=bench@localhost commit -qam 'SemEval E-c params'",
-       workdir)
+    if semeval:
+        yaml = YAML()
+        params = yaml.load(workdir / "params.yaml")
+        params["dataset"] = "semeval2018-ec"
+        params["ingest"].update(INGEST, path=str(semeval.resolve()))
+        yaml.dump(params, workdir / "params.yaml")
+        sh("git -c user.name=bench -c user.email=bench@localhost commit -qam 'SemEval E-c params'",
+           workdir)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--data", required=True, type=Path, help="the semeval2018-ec folder")
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/semeval-work"))
+    ap.add_argument("--semeval", type=Path, help="the semeval2018-ec folder (default: the sample)")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench-work"))
     ap.add_argument("--config", action="append", default=[],
                     help="a configuration: comma-separated key=value params (repeatable)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[42])
     ap.add_argument("--out", type=Path, help="write all results as JSON here")
     args = ap.parse_args()
-    prepare(args.workdir, args.data.resolve())
+    prepare(args.workdir, args.semeval)
     results = {}
     for config in args.config or [""]:
         sets = " ".join(f"-S '{kv}'" for kv in config.split(",") if kv)
