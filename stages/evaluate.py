@@ -5,9 +5,8 @@ import argparse
 
 import pandas as pd
 
-from stages import fileio, metrics, modelio, params
+from stages import experiment, fileio, metrics, params
 from stages.errors import stage_main
-from stages.train import load_inputs
 from stages.training import make_reproducible, predict
 
 
@@ -16,6 +15,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", required=True)
     ap.add_argument("--features", required=True)
+    ap.add_argument("--contextual", required=True)
     ap.add_argument("--model", required=True)
     ap.add_argument("--metrics", required=True)
     ap.add_argument("--per-label", required=True)
@@ -23,16 +23,16 @@ def main():
     args = ap.parse_args()
     p = params.load()
     make_reproducible(p["seed"])
-    model, config = modelio.load(args.model)
-    splits, labels, _, tables = load_inputs(args.data, args.features, ["val", "test"],
-                                            config["max_len"])
+    model, config = experiment.load(args.model)
+    tables, labels = fileio.read_tables(args.data, ["val", "test"])
+    data = experiment.inputs(config, tables, {"features": args.features,
+                                              "contextual": args.contextual})
     threshold = p["evaluate"]["threshold"]
     results, probs = {}, {}
-    for name, (ids, y) in splits.items():
-        probs[name] = predict(model, ids, 256, model.head.min_len)
+    for name, (x, y) in data.items():
+        probs[name] = predict(model, x)
         results[name] = metrics.summary(y, probs[name] >= threshold)
-    y_test = splits["test"][1]
-    per_label = metrics.per_label(y_test, probs["test"] >= threshold, labels)
+    per_label = metrics.per_label(data["test"][1], probs["test"] >= threshold, labels)
     fileio.write_json(metrics.rounded(results), args.metrics)
     fileio.write_json(metrics.rounded({"per_label": per_label}), args.per_label)
     predictions = pd.DataFrame(probs["test"], columns=labels)

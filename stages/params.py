@@ -8,7 +8,7 @@ from ruamel.yaml.error import YAMLError
 from stages.errors import UserError
 
 PARAMS_FILE = Path("params.yaml")
-EMBEDDINGS = ("random", "word2vec", "glove")
+EMBEDDINGS = ("random", "word2vec", "glove", "bert")
 CNN_MODES = ("auto", "rand", "static", "non_static", "multichannel")
 
 

@@ -1,4 +1,7 @@
-"""Reproducible CNN training on CPU: seeds, token-id batches, early stopping on validation."""
+"""Reproducible CNN training: seeds, batches, early stopping on validation.
+
+Inputs are any object with len() and batch(indices) -> model input: token ids (TokenIds here),
+memory-mapped contextual features or tokenized texts (stages/contextual.py)."""
 
 import copy
 import os
@@ -37,61 +40,85 @@ def pad(ids, min_len):
     return torch.from_numpy(out)
 
 
-def batches(ids, y, batch_size, min_len, generator=None):
-    order = (torch.randperm(len(ids), generator=generator).numpy() if generator is not None
-             else np.arange(len(ids)))
-    for start in range(0, len(ids), batch_size):
+class TokenIds:
+    """The token ids of one split, padded per batch."""
+
+    def __init__(self, token_lists, vocab, max_len, min_len):
+        self.ids, self.min_len = encode(token_lists, vocab, max_len), min_len
+
+    def __len__(self):
+        return len(self.ids)
+
+    def batch(self, idx):
+        return pad([self.ids[i] for i in idx], self.min_len)
+
+
+def batches(inputs, y, batch_size, generator=None):
+    order = (torch.randperm(len(inputs), generator=generator).numpy() if generator is not None
+             else np.arange(len(inputs)))
+    for start in range(0, len(inputs), batch_size):
         idx = order[start:start + batch_size]
-        yield pad([ids[i] for i in idx], min_len), torch.from_numpy(y[idx]).float()
+        yield inputs.batch(idx), torch.from_numpy(y[idx]).float()
 
 
 def make_optimizer(model, cfg):
     trainable = [p for p in model.parameters() if p.requires_grad]
+    if hasattr(model, "param_groups"):  # a model that wants its own learning rates per part
+        trainable = model.param_groups(cfg)
     if cfg["optimizer"] == "adadelta":
         return torch.optim.Adadelta(trainable, lr=cfg["lr"], rho=cfg["rho"], eps=1e-6)
     if cfg["optimizer"] == "adam":
         return torch.optim.Adam(trainable, lr=cfg["lr"])
-    raise ValueError(f"unknown optimizer {cfg['optimizer']!r}; valid: adadelta, adam")
+    if cfg["optimizer"] == "adamw":
+        return torch.optim.AdamW(trainable, lr=cfg["lr"])
+    raise ValueError(f"unknown optimizer {cfg['optimizer']!r}; valid: adadelta, adam, adamw")
 
 
 @torch.inference_mode()
-def predict(model, ids, batch_size, min_len):
+def predict(model, inputs, batch_size=256):
     """Label probabilities, (n_texts, n_labels)."""
     model.eval()
-    y = np.zeros((len(ids), 1), dtype=np.float32)
-    return np.concatenate([torch.sigmoid(model(x)).numpy()
-                           for x, _ in batches(ids, y, batch_size, min_len)])
+    y = np.zeros((len(inputs), 1), dtype=np.float32)
+    return np.concatenate([torch.sigmoid(model(x)).float().numpy()
+                           for x, _ in batches(inputs, y, batch_size)])
 
 
-def evaluate_loss(model, ids, y, batch_size, min_len):
+def evaluate_loss(model, inputs, y, batch_size):
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
     with torch.inference_mode():
-        total = sum(loss(model(x), t).item() for x, t in batches(ids, y, batch_size, min_len))
+        total = sum(loss(model(x).float(), t).item() for x, t in batches(inputs, y, batch_size))
     return total / y.size
 
 
-def fit(model, train, val, cfg, seed, log=None):
+def fit(model, train, val, cfg, seed, log=None, schedule=None):
     """Train with BCE-with-logits until validation loss stops improving for `patience` epochs.
+    `train`/`val` are (inputs, label matrix). `schedule(optimizer, steps)` may return a learning
+    rate scheduler stepped after each optimizer step; cfg["accumulate"] batches make one step.
     Returns the best epoch's weights loaded into `model` and a summary."""
-    (train_ids, train_y), (val_ids, val_y) = train, val
-    min_len, bs = model.head.min_len, cfg["batch_size"]
+    (train_x, train_y), (val_x, val_y) = train, val
+    bs, accumulate = cfg["batch_size"], cfg.get("accumulate", 1)
     optimizer, loss_fn = make_optimizer(model, cfg), torch.nn.BCEWithLogitsLoss()
+    steps = cfg["max_epochs"] * -(-len(train_x) // (bs * accumulate))
+    scheduler = schedule(optimizer, steps) if schedule else None
     generator = torch.Generator().manual_seed(seed)
     best = {"val_loss": float("inf"), "epoch": 0}
     best_state, stale = None, 0
     for epoch in (bar := tqdm(range(1, cfg["max_epochs"] + 1), desc="train", unit="epoch")):
         model.train()
         total = 0.0
-        for x, t in batches(train_ids, train_y, bs, min_len, generator):
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), t)
-            loss.backward()
-            optimizer.step()
-            model.head.apply_max_norm()
+        for step, (x, t) in enumerate(batches(train_x, train_y, bs, generator), start=1):
+            loss = loss_fn(model(x).float(), t)
+            (loss / accumulate).backward()
             total += loss.item() * len(t)
-        train_loss = total / len(train_ids)
-        val_loss = evaluate_loss(model, val_ids, val_y, bs, min_len)
+            if step % accumulate == 0 or step * bs >= len(train_x):
+                optimizer.step()
+                optimizer.zero_grad()
+                model.head.apply_max_norm()
+                if scheduler:
+                    scheduler.step()
+        train_loss = total / len(train_x)
+        val_loss = evaluate_loss(model, val_x, val_y, bs)
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
         if log:
             log(epoch, train_loss, val_loss)

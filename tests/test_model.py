@@ -2,7 +2,7 @@ import numpy as np
 import torch
 
 from stages.model import KimHead, WordCNN, resolve_mode
-from stages.training import encode, fit, make_reproducible, pad
+from stages.training import TokenIds, fit, make_reproducible, pad
 
 VOCAB = ["<pad>", "<unk>", "good", "bad", "not"]
 
@@ -40,7 +40,7 @@ def train_small(mode):
     make_reproducible(0)
     texts = [["good"], ["not", "good"], ["bad"], ["not", "bad"]] * 10
     y = np.array([[1, 0], [0, 1], [0, 1], [1, 0]] * 10, dtype=np.float32)
-    ids = encode(texts, VOCAB, max_len=10)
+    ids = TokenIds(texts, VOCAB, max_len=10, min_len=5)
     model = WordCNN(vectors(), 2, mode, filters=4)
     before = model.embedding.weight.detach().clone()
     cfg = {"optimizer": "adam", "lr": 0.01, "batch_size": 8, "max_epochs": 3, "patience": 5}

@@ -1,0 +1,184 @@
+"""Contextual token features from a BERT-family model, and the CNN over them.
+
+Frozen features are computed once per (model, variant, split) and stored ragged: one float16
+array of shape (total tokens, width) plus offsets (n_texts + 1), both .npy files opened
+memory-mapped, so training reads only the batch it needs. A text's mask is implied by its length.
+
+Extraction is fast on CPU: fast tokenizer in one call, texts sorted by length and padded per
+batch (little padding), torch.inference_mode, bfloat16 where the CPU has native support.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+from transformers import AutoConfig, AutoModel
+
+from stages import bert
+from stages.model import KimHead
+
+
+def cpu_has_bf16():
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_device(name="auto"):
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def pick_dtype(name, device):
+    """auto: bfloat16 where the hardware computes it natively (about 2x faster here), else float32."""
+    if name == "auto":
+        native = torch.cuda.is_bf16_supported() if device == "cuda" else cpu_has_bf16()
+        return torch.bfloat16 if native else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
+
+
+def load_model(cfg, dtype=torch.float32, device="cpu", pretrained=True):
+    """The transformer, from safetensors only; `pretrained=False` builds the architecture only
+    (its weights then come from a saved state dict)."""
+    path, options = bert.load_options(cfg)
+    if pretrained:
+        model = AutoModel.from_pretrained(path, use_safetensors=True, dtype=dtype,
+                                          add_pooling_layer=False, **options)
+    else:
+        config = AutoConfig.from_pretrained(path, **options)
+        model = AutoModel.from_config(config, add_pooling_layer=False,
+                                      trust_remote_code=options["trust_remote_code"])
+    return model.to(device)
+
+
+def combine_layers(hidden_states, layer, last_n, combine):
+    """One vector per token: hidden state `layer`, or the mean/sum of the last `last_n` layers."""
+    if last_n <= 1:
+        return hidden_states[layer]
+    stacked = torch.stack(hidden_states[-last_n:])
+    return stacked.mean(0) if combine == "mean" else stacked.sum(0)
+
+
+def encode_texts(tokenizer, texts, max_length):
+    """Token ids per text, from one batched call of the fast tokenizer (no padding yet)."""
+    return tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+
+
+def _pad(tokenizer, ids):
+    return tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+
+
+@torch.inference_mode()
+def extract(model, tokenizer, texts, cfg, path, device="cpu", desc="features"):
+    """Token features of `texts` into `path`.npy (float16, ragged) and `path`.offsets.npy.
+    Returns throughput figures."""
+    ids = encode_texts(tokenizer, texts, cfg["max_length"])
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    width = model.config.hidden_size
+    flat = np.lib.format.open_memmap(f"{path}.npy", mode="w+", dtype=np.float16,
+                                     shape=(int(offsets[-1]), width))
+    order = np.argsort(-lengths, kind="stable")  # longest first: memory peaks at once, if at all
+    start = time.perf_counter()
+    model.eval()
+    with tqdm(total=len(ids), desc=desc, unit="text") as bar:
+        for b in range(0, len(order), cfg["batch_size"]):
+            idx = order[b:b + cfg["batch_size"]]
+            batch = {k: v.to(device) for k, v in _pad(tokenizer, [ids[i] for i in idx]).items()}
+            every_layer = cfg["last_n"] > 1 or cfg["layer"] != -1
+            out = model(**batch, output_hidden_states=every_layer)
+            h = (combine_layers(out.hidden_states, cfg["layer"], cfg["last_n"], cfg["combine"])
+                 if every_layer else out.last_hidden_state).to(torch.float16).cpu().numpy()
+            for row, i in enumerate(idx):
+                flat[offsets[i]:offsets[i + 1]] = h[row, :lengths[i]]
+            bar.update(len(idx))
+            seconds = time.perf_counter() - start
+            bar.set_postfix(texts_s=f"{bar.n / seconds:.0f}",
+                            tokens_s=f"{lengths[order[:b + len(idx)]].sum() / seconds:.0f}")
+    flat.flush()
+    del flat
+    np.save(f"{path}.offsets.npy", offsets)
+    seconds = time.perf_counter() - start
+    return {"texts": len(ids), "tokens": int(offsets[-1]), "seconds": seconds,
+            "texts_per_s": len(ids) / seconds, "tokens_per_s": float(offsets[-1]) / seconds}
+
+
+class TokenFeatures:
+    """One split's stored features, memory-mapped; batch() pads the selected texts."""
+
+    def __init__(self, path, min_len):
+        self.flat = np.load(f"{path}.npy", mmap_mode="r", allow_pickle=False)
+        self.offsets = np.load(f"{path}.offsets.npy", allow_pickle=False)
+        self.min_len = min_len
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    @property
+    def width(self):
+        return self.flat.shape[1]
+
+    def batch(self, idx):
+        starts, ends = self.offsets[idx], self.offsets[np.asarray(idx) + 1]
+        out = np.zeros((len(idx), max(self.min_len, int((ends - starts).max())), self.width),
+                       dtype=np.float32)
+        for row, (s, e) in enumerate(zip(starts, ends)):
+            out[row, :e - s] = self.flat[s:e]
+        return torch.from_numpy(out)
+
+
+class Tokenized:
+    """One split's token ids for end-to-end fine-tuning; batch() pads and builds the mask."""
+
+    def __init__(self, tokenizer, texts, max_length, min_len):
+        self.tokenizer, self.min_len = tokenizer, min_len
+        self.ids = encode_texts(tokenizer, texts, max_length)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def batch(self, idx):
+        longest = max(self.min_len, max(len(self.ids[i]) for i in idx))
+        return dict(self.tokenizer.pad({"input_ids": [self.ids[i] for i in idx]},
+                                       padding="max_length", max_length=longest,
+                                       return_tensors="pt"))
+
+
+class FeatureCNN(nn.Module):
+    """The Kim head over stored token features."""
+
+    def __init__(self, width, n_labels, **head):
+        super().__init__()
+        self.head = KimHead(width, n_labels, **head)
+
+    def forward(self, features):
+        return self.head([features])
+
+
+class BertCNN(nn.Module):
+    """A transformer and the Kim head trained end to end; the transformer gets its own,
+    lower learning rate (param_groups)."""
+
+    def __init__(self, transformer, n_labels, autocast=None, **head):
+        super().__init__()
+        self.transformer = transformer
+        self.head = KimHead(transformer.config.hidden_size, n_labels, **head)
+        self.autocast = autocast  # e.g. torch.bfloat16: mixed precision for the transformer
+
+    def forward(self, batch):
+        device = next(self.parameters()).device.type
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.autocast(device, dtype=self.autocast or torch.float32,
+                            enabled=self.autocast is not None):
+            states = self.transformer(**batch).last_hidden_state
+        return self.head([states.float()])
+
+    def param_groups(self, cfg):
+        return [{"params": self.transformer.parameters(), "lr": cfg["transformer_lr"]},
+                {"params": self.head.parameters(), "lr": cfg["lr"]}]

@@ -1,0 +1,97 @@
+"""What the configured experiment trains: the model and its inputs, for each kind of embedding.
+
+- `word`: static word vectors (random, word2vec, glove) -> WordCNN over token ids;
+- `features`: frozen contextual features (bert) -> the same Kim head over stored token vectors;
+- `finetune`: bert with `bert.finetune: true` -> transformer + Kim head trained end to end.
+
+Trained models are saved as safetensors weights plus a JSON config (never pickle), and rebuilt
+from that config by evaluate.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from stages import bert, contextual, fileio
+from stages.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
+from stages.errors import UserError
+from stages.model import WordCNN, head_options, resolve_mode
+from stages.training import TokenIds
+
+WEIGHTS, CONFIG = "model.safetensors", "model.json"
+
+
+def kind_of(p):
+    if p["embedding"] != "bert":
+        return "word"
+    return "finetune" if p["bert"]["finetune"] else "features"
+
+
+def new_model(p, labels, dirs):
+    """A fresh model for the configured experiment, and the config that rebuilds it."""
+    kind, cnn = kind_of(p), p["cnn"]
+    config = {"kind": kind, "labels": labels, "head": head_options(cnn), "max_len": cnn["max_len"]}
+    if kind == "word":
+        try:
+            config["mode"] = resolve_mode(cnn["mode"], p["embedding"])
+        except ValueError as e:
+            raise UserError(f"params.yaml: {e}") from None
+        vectors = np.load(Path(dirs["features"], "vectors.npy"))
+        config.update(n_words=len(vectors), dim=int(vectors.shape[1]))
+        return WordCNN(vectors, len(labels), config["mode"], **config["head"]), config
+    config["bert"] = {k: p["bert"][k] for k in ("model", "revision", "trust_remote_code",
+                                                "max_length", "dtype", "device")}
+    if kind == "features":
+        width = TokenFeatures(Path(dirs["contextual"], "train"), 1).width
+        config["width"] = width
+        return FeatureCNN(width, len(labels), **config["head"]), config
+    device = contextual.pick_device(p["bert"]["device"])
+    transformer = contextual.load_model(config["bert"], torch.float32, device)
+    autocast = contextual.pick_dtype(p["bert"]["dtype"], device)
+    model = BertCNN(transformer, len(labels), autocast if autocast != torch.float32 else None,
+                    **config["head"])
+    return model.to(device), config
+
+
+def inputs(config, tables, dirs):
+    """{split: (model inputs, label matrix)} for the named tables, as the model's kind needs."""
+    labels, min_len = config["labels"], max(config["head"]["widths"])
+    out = {}
+    for name, df in tables.items():
+        y = df[labels].to_numpy(np.float32)
+        if config["kind"] == "word":
+            vocab = Path(dirs["features"], "vocab.txt").read_text(encoding="utf-8").splitlines()
+            x = TokenIds(df["tokens"], vocab, config["max_len"], min_len)
+        elif config["kind"] == "features":
+            x = TokenFeatures(Path(dirs["contextual"], name), min_len)
+        else:
+            tokenizer = bert.load_tokenizer(config["bert"])
+            x = Tokenized(tokenizer, df["text"].tolist(), config["bert"]["max_length"], min_len)
+        out[name] = (x, y)
+    return out
+
+
+def save(model, folder, config):
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    fileio.write_folder(folder, {
+        WEIGHTS: lambda path: save_file(state, str(path)),
+        CONFIG: lambda path: path.write_text(json.dumps(config, indent=2) + "\n"),
+    })
+
+
+def load(folder):
+    """(model in eval mode, config) from a folder written by save()."""
+    folder = Path(folder)
+    config = json.loads((folder / CONFIG).read_text())
+    n_labels, head = len(config["labels"]), config["head"]
+    if config["kind"] == "word":
+        model = WordCNN(torch.zeros(config["n_words"], config["dim"]), n_labels, config["mode"], **head)
+    elif config["kind"] == "features":
+        model = FeatureCNN(config["width"], n_labels, **head)
+    else:
+        model = BertCNN(contextual.load_model(config["bert"], pretrained=False), n_labels, **head)
+    model.load_state_dict(load_file(str(folder / WEIGHTS)))
+    return model.eval(), config

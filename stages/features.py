@@ -1,0 +1,46 @@
+"""Stage: contextual token features of the configured variant from the BERT-family model, for
+each split, into data/contextual/ (float16, memory-mapped by training). Runs only for
+`embedding: bert` without fine-tuning; otherwise it records that nothing was needed. It reads no
+seed, so DVC's run cache keeps one copy per (model, variant, layer settings) across seeds."""
+
+import argparse
+import os
+
+import torch
+
+from stages import bert, contextual, fileio, params
+from stages.errors import stage_main
+
+
+@stage_main
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--report", required=True)
+    args = ap.parse_args()
+    p = params.load()
+    cfg = p["bert"]
+    needed = p["embedding"] == "bert" and not cfg["finetune"]
+    report = {"computed": int(needed)}
+    with fileio.atomic_path(args.out) as tmp:
+        tmp.mkdir()
+        if needed:
+            torch.set_num_threads(len(os.sched_getaffinity(0)))
+            device = contextual.pick_device(cfg["device"])
+            dtype = contextual.pick_dtype(cfg["dtype"], device)
+            model = contextual.load_model(cfg, dtype, device)
+            tokenizer = bert.load_tokenizer(cfg)
+            tables, _ = fileio.read_tables(args.data)
+            for name, df in tables.items():
+                stats = contextual.extract(model, tokenizer, df["text"].tolist(), cfg, tmp / name,
+                                           device, desc=f"features {name}")
+                report[name] = {k: round(v, 2) for k, v in stats.items()}
+            report["width"] = model.config.hidden_size
+    fileio.write_json(report, args.report)
+    print("features: " + (f"{cfg['model']} token features, {report['train']['texts_per_s']:.0f} "
+                          f"texts/s on train" if needed else "not needed for this configuration"))
+
+
+if __name__ == "__main__":
+    main()
