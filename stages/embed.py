@@ -60,6 +60,11 @@ def main():
     ap.add_argument("--report", required=True)
     args = ap.parse_args()
     p = params.load()
+    if p["embedding"] == "bert":  # contextual: the features stage does the work
+        fileio.write_folder(args.out, {})
+        fileio.write_json({"computed": 0}, args.report)
+        print("embed: no static vectors needed for embedding: bert")
+        return
     tables, _ = fileio.read_tables(args.data)
     train_tokens = tables["train"]["tokens"].tolist()
     vocab = embeddings.build_vocab(train_tokens, p["vocab"]["min_count"])
@@ -67,7 +72,7 @@ def main():
     if not isinstance(known, set):  # pretrained vectors: the words they have, exact or lowercase
         types = {t for df in tables.values() for toks in df["tokens"] for t in toks}
         known = {t for t in types if embeddings.lookup(known, t) is not None}
-    report = {"vocabulary_size": len(vocab),
+    report = {"computed": 1, "vocabulary_size": len(vocab),
               "vocabulary_with_vectors": sum(w in known for w in vocab[2:])}
     for name, df in tables.items():
         report[name] = embeddings.oov_rates(df["tokens"], known)

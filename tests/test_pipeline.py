@@ -100,3 +100,25 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
     assert 0 < embed["vocabulary_with_vectors"] < embed["vocabulary_size"]
     assert 0 < embed["test"]["oov_type_rate"] < 0.5
     assert "multichannel" in (repo / "models" / "model.json").read_text()
+
+
+def test_bert_frozen_and_finetuned_reuse_upstream(repo_copy):
+    repo = repo_copy
+    shrink(repo, rows=300)
+    yaml = YAML()
+    params = yaml.load(repo / "params.yaml")
+    params["bert"]["finetune_epochs"] = 1
+    yaml.dump(params, repo / "params.yaml")
+    run([DVC, "repro"], repo)
+    run("git add -A && git commit -qm base", repo)
+    out = run([DVC, "exp", "run", "-S", "embedding=bert"], repo).stdout
+    assert sorted(stages_run(out)) == ["embed", "evaluate", "features", "train"]
+    features = read(repo, "features.json")
+    assert features["computed"] == 1 and features["width"] == 384
+    assert features["train"]["texts"] == 216
+    assert read(repo, "metrics.json")["test"]["jaccard"] > 0.3
+    out = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.finetune=true"], repo).stdout
+    assert stages_run(out) == ["features", "train", "evaluate"]
+    assert read(repo, "features.json") == {"computed": 0}  # skipped, not faked
+    assert '"kind": "finetune"' in (repo / "models" / "model.json").read_text()
+    assert 0.0 <= read(repo, "metrics.json")["test"]["jaccard"] <= 1.0

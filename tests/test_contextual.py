@@ -1,0 +1,121 @@
+"""Contextual features and fine-tuning, on a tiny random BERT built here, and the packaged MiniLM."""
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig, BertModel, BertTokenizerFast
+
+from stages import bert, contextual
+from stages.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
+from stages.training import fit, make_reproducible
+
+WORDS = ["i", "am", "not", "happy", "sad", "so", "today", "love", "you", "##s", "the", "game"]
+TEXTS = ["i am not happy", "so sad today", "love you", "i love the game so so so much today",
+         "happy", "not sad"]
+CFG = {"max_length": 16, "layer": -1, "last_n": 1, "combine": "mean", "batch_size": 4}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A 2-layer, 32-wide random BERT and a WordPiece tokenizer, saved as a local model dir."""
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    BertModel(config).save_pretrained(folder, safe_serialization=True)
+    return {"model": str(folder), "revision": None, "trust_remote_code": False}
+
+
+def load(cfg, dtype=torch.float32):
+    return contextual.load_model(cfg, dtype), bert.load_tokenizer(cfg)
+
+
+def test_features_shape_dtype_lengths(tiny, tmp_path):
+    model, tok = load(tiny)
+    stats = contextual.extract(model, tok, TEXTS, CFG, tmp_path / "f")
+    feats = TokenFeatures(tmp_path / "f", min_len=5)
+    lengths = [len(tok(t)["input_ids"]) for t in TEXTS]  # with [CLS] and [SEP]
+    assert stats["tokens"] == sum(lengths) and len(feats) == len(TEXTS)
+    assert feats.flat.dtype == np.float16 and feats.flat.shape == (sum(lengths), 32)
+    assert isinstance(feats.flat, np.memmap)  # streamed from disk, not loaded
+    batch = feats.batch([2, 3])
+    assert batch.shape == (2, max(lengths[2], lengths[3]), 32)
+    assert torch.all(batch[0, lengths[2]:] == 0)  # padding is zeros
+    assert feats.batch([4]).shape[1] == 5  # short texts padded to the widest filter
+
+
+def test_a_texts_features_do_not_depend_on_its_batch(tiny, tmp_path):
+    model, tok = load(tiny)
+    contextual.extract(model, tok, TEXTS, CFG, tmp_path / "batched")
+    contextual.extract(model, tok, TEXTS, {**CFG, "batch_size": 1}, tmp_path / "alone")
+    batched, alone = TokenFeatures(tmp_path / "batched", 1), TokenFeatures(tmp_path / "alone", 1)
+    assert np.array_equal(batched.offsets, alone.offsets)
+    np.testing.assert_allclose(batched.flat, alone.flat, atol=2e-3)
+    with torch.inference_mode():  # and they are the model's real last hidden states
+        direct = model(**tok(TEXTS[0], return_tensors="pt")).last_hidden_state[0].numpy()
+    np.testing.assert_allclose(batched.flat[:len(direct)], direct, atol=2e-3)
+
+
+def test_bfloat16_close_to_float32_and_layer_mean(tiny, tmp_path):
+    _, tok = load(tiny)
+    contextual.extract(load(tiny)[0], tok, TEXTS, CFG, tmp_path / "f32")
+    contextual.extract(load(tiny, torch.bfloat16)[0], tok, TEXTS, CFG, tmp_path / "bf16")
+    f32, bf16 = (np.asarray(TokenFeatures(tmp_path / n, 1).flat, np.float32) for n in ("f32", "bf16"))
+    assert np.abs(f32 - bf16).mean() < 0.05 * np.abs(f32).mean()
+    contextual.extract(load(tiny)[0], tok, TEXTS, {**CFG, "last_n": 2}, tmp_path / "mean2")
+    assert not np.allclose(TokenFeatures(tmp_path / "mean2", 1).flat, f32, atol=1e-2)
+
+
+def test_finetuning_changes_transformer_weights_frozen_does_not(tiny, tmp_path):
+    make_reproducible(0)
+    y = np.array([[1, 0], [0, 1], [1, 0], [1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    train_cfg = {"optimizer": "adamw", "lr": 1e-3, "transformer_lr": 1e-3, "batch_size": 3,
+                 "max_epochs": 2, "patience": 5, "accumulate": 2}
+    model, tok = load(tiny)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    # frozen: features once, then only the head trains
+    contextual.extract(model, tok, TEXTS, CFG, tmp_path / "f")
+    feats = TokenFeatures(tmp_path / "f", 5)
+    fit(FeatureCNN(32, 2, filters=4), (feats, y), (feats, y), train_cfg, seed=0)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    # fine-tuned: the transformer's weights move
+    e2e = BertCNN(model, 2, filters=4)
+    ids = Tokenized(tok, TEXTS, 16, 5)
+    summary = fit(e2e, (ids, y), (ids, y), train_cfg, seed=0)
+    after = e2e.transformer.state_dict()
+    assert not torch.equal(before["encoder.layer.0.attention.self.query.weight"],
+                           after["encoder.layer.0.attention.self.query.weight"])
+    assert summary["epochs_run"] == 2
+
+
+def test_fragmentation(tiny):
+    tok = bert.load_tokenizer(tiny)
+    frag = bert.fragmentation(tok, [["happy", "games"], ["zzz"]])
+    # happy -> 1 piece, games -> game ##s, zzz -> [UNK]: 4 pieces for 3 words, 1 unknown
+    assert frag == {"pieces_per_word": round(4 / 3, 4), "unk_share": 0.25}
+
+
+def test_packaged_minilm_loads_and_embeds_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = {"model": "package", "revision": None, "trust_remote_code": False}
+    model, tok = load(cfg, torch.bfloat16)
+    assert model.config.hidden_size == 384 and model.config.num_hidden_layers == 6
+    contextual.extract(model, tok, ["i am so happy today", "i am not happy today"], CFG,
+                       tmp_path / "m")
+    feats = TokenFeatures(tmp_path / "m", 1)
+    a, b = feats.batch([0]), feats.batch([1])
+    assert feats.width == 384 and a.shape[1] == 7 and b.shape[1] == 7
+    cos = torch.nn.functional.cosine_similarity(a[0, 4], b[0, 4], dim=0)  # "happy" in each
+    assert 0.3 < cos < 0.999  # the same word, changed by its context
+
+
+def test_remote_code_off_unless_asked(tiny):
+    assert bert.load_options(tiny)[1] == {"local_files_only": True, "revision": None,
+                                          "trust_remote_code": False}
+    hub = bert.load_options({"model": "vinai/bertweet-base", "revision": "abc123",
+                             "trust_remote_code": True})
+    assert hub == ("vinai/bertweet-base", {"local_files_only": False, "revision": "abc123",
+                                           "trust_remote_code": True})
