@@ -48,12 +48,10 @@ def load_model(cfg, dtype=torch.float32, device="cpu", pretrained=True):
     (its weights then come from a saved state dict)."""
     path, options = bert.load_options(cfg)
     if pretrained:
-        model = AutoModel.from_pretrained(path, use_safetensors=True, dtype=dtype,
-                                          add_pooling_layer=False, **options)
+        model = AutoModel.from_pretrained(path, use_safetensors=True, dtype=dtype, **options)
     else:
         config = AutoConfig.from_pretrained(path, **options)
-        model = AutoModel.from_config(config, add_pooling_layer=False,
-                                      trust_remote_code=options["trust_remote_code"])
+        model = AutoModel.from_config(config, trust_remote_code=options["trust_remote_code"])
     return model.to(device)
 
 

@@ -19,8 +19,11 @@ def main():
         folder.mkdir()
         record = {"source": str(source)}
         if pretrained.is_url(source):
-            record["file"] = pretrained.download(source, cfg.get("sha256"), folder).name
-            record["sha256"] = cfg["sha256"].lower()
+            path = pretrained.download(source, cfg.get("sha256"), folder)
+            record.update(file=path.name, sha256=cfg["sha256"].lower())
+            if pretrained.is_archive(path):  # unpacked once here, so that embed reads it directly
+                record["member"] = str(pretrained.extract_member(path, cfg.get("member"), folder)
+                                       .relative_to(folder.resolve()))
         fileio.write_json(record, folder / "source.json")
 
     with fileio.atomic_path(args.out) as tmp:

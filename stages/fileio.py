@@ -18,9 +18,12 @@ LABELS_FILE = "labels.json"
 
 @contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside `path`; on success rename it to `path`, else remove it."""
+    """Yield a temporary path beside `path`; on success rename it to `path`, else remove it.
+    Leftovers of a run that was killed outright (SIGKILL) are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)) / path.name
     try:
         yield tmp

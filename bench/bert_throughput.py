@@ -1,0 +1,111 @@
+"""Token-feature extraction throughput, side by side on the same tweets and the same model:
+
+1. this pipeline's features stage (stages/contextual.extract: length-sorted batches, dynamic
+   padding, inference_mode, bfloat16 where the CPU has it);
+2. sentence-transformers `encode(..., output_value="token_embeddings")` (its defaults, float32);
+3. transformers `pipeline("feature-extraction")` with batching (float32);
+4. a plain matrix multiply of the model's shapes, to give the machine's GEMM FLOP/s per dtype.
+
+    .venv/bin/python bench/bert_throughput.py [--texts 2000] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
+
+Prints texts/s, tokens/s, sustained model FLOP/s and the ratios.
+"""
+
+import argparse
+import csv
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from stages import bert, contextual
+
+ROOT = Path(__file__).resolve().parents[1]
+CFG = {"model": "package", "revision": None, "trust_remote_code": False, "max_length": 128,
+       "layer": -1, "last_n": 1, "combine": "mean", "batch_size": 64}
+
+
+def tweets(path, n):
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(rows)
+        col = header.index("Tweet") if "Tweet" in header else header.index("text")
+        return [row[col] for _, row in zip(range(n), rows)]
+
+
+def flops_per_token(config, mean_len):
+    """Multiply-adds x 2 of one token through the encoder: projections, feed-forward, attention."""
+    d, ff, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    return 2 * layers * (4 * d * d + 2 * d * ff + 2 * mean_len * d)
+
+
+def gemm_flops(dtype, m=4096, k=384, n=1536, repeat=30):
+    a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeat):
+        a @ b
+    return 2 * m * k * n * repeat / (time.perf_counter() - start)
+
+
+def timed(fn):
+    fn()  # warm-up on the same call, so one-off costs do not count
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--texts", type=int, default=2000)
+    ap.add_argument("--tsv", type=Path,
+                    default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
+    args = ap.parse_args()
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    texts = tweets(args.tsv, args.texts)
+    path = bert.model_path("package")
+    tokenizer = bert.load_tokenizer(CFG)
+    n_tokens = sum(len(x) for x in contextual.encode_texts(tokenizer, texts, CFG["max_length"]))
+    dtype = contextual.pick_dtype("auto", "cpu")
+    results = {}
+
+    for name, dt in (("stage (" + str(dtype).split(".")[1] + ")", dtype), ("stage (float32)", torch.float32)):
+        model = contextual.load_model(CFG, dt)
+        with tempfile.TemporaryDirectory() as tmp:
+            results[name] = timed(lambda: contextual.extract(model, tokenizer, texts, CFG,
+                                                             Path(tmp) / "f", desc=name))
+
+    from sentence_transformers import SentenceTransformer
+    st = SentenceTransformer(path, device="cpu")
+    results["sentence-transformers encode"] = timed(lambda: st.encode(
+        texts, output_value="token_embeddings", batch_size=CFG["batch_size"]))
+
+    from transformers import pipeline
+    pipe = pipeline("feature-extraction", model=path, tokenizer=path, device="cpu",
+                    batch_size=CFG["batch_size"])
+    results["transformers pipeline"] = timed(lambda: pipe(texts, truncation=True,
+                                                          max_length=CFG["max_length"]))
+
+    model_cfg = contextual.load_model(CFG).config
+    per_token = flops_per_token(model_cfg, n_tokens / len(texts))
+    gemm = {str(dt).split(".")[1]: gemm_flops(dt) for dt in (torch.float32, torch.bfloat16)}
+    print(f"\n{len(texts)} tweets, {n_tokens} word pieces, {per_token / 1e6:.1f} MFLOP per token, "
+          f"{os.cpu_count()} cores")
+    print(f"{'method':32s} {'texts/s':>9s} {'tokens/s':>10s} {'GFLOP/s':>9s}")
+    reference = results["sentence-transformers encode"]
+    for name, seconds in results.items():
+        print(f"{name:32s} {len(texts) / seconds:9.0f} {n_tokens / seconds:10.0f} "
+              f"{n_tokens * per_token / seconds / 1e9:9.1f}   x{reference / seconds:.2f} vs sentence-transformers")
+    for dt, rate in gemm.items():
+        print(f"GEMM {dt:27s} {rate / 1e9:31.1f}")
+    for name, dt in ((n, n.split("(")[1].rstrip(")")) for n in results if n.startswith("stage")):
+        sustained = n_tokens * per_token / results[name]
+        print(f"{name}: sustained model FLOP/s = {sustained / gemm[dt]:.0%} of the {dt} GEMM rate")
+
+
+if __name__ == "__main__":
+    main()
