@@ -199,6 +199,11 @@ def ingest(cfg):
     else:
         labels = wide_names
     table = _drop_bad_rows(table, on_bad, report)
+    max_chars = cfg.get("max_chars")
+    if max_chars:
+        long = table["text"].str.len() > max_chars
+        report["truncated_texts"] = int(long.sum())
+        table.loc[long, "text"] = table.loc[long, "text"].str.slice(0, max_chars)
     dup = table["id"].duplicated(keep=False)
     if dup.any():
         first = table[dup].iloc[:4]

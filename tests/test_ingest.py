@@ -130,3 +130,10 @@ def test_quoting_none_keeps_unbalanced_quotes_and_crlf(tmp_path):
     table = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table
     assert table["text"].tolist() == ['he said "hi', '"quoted" 😂']
     assert table["joy"].tolist() == [1, 0]
+
+
+def test_very_long_texts_truncated_and_counted(tmp_path):
+    write(tmp_path, "data.csv", f"id,text,joy\n1,{'a' * 50},1\n2,short,0\n")
+    result = ingest(ingest_cfg(tmp_path, max_chars=10))
+    assert result.table["text"].tolist() == ["a" * 10, "short"]
+    assert result.report["truncated_texts"] == 1

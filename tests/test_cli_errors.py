@@ -1,0 +1,85 @@
+"""Bad input through the real stage commands: a clear message, exit status 2, no output written."""
+
+import subprocess
+import sys
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import ROOT
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A working directory with the repository's params.yaml, pointed at a dataset folder."""
+    (tmp_path / "data").mkdir()
+    yaml = YAML()
+    params = yaml.load(ROOT / "params.yaml")
+    params["ingest"]["path"] = str(tmp_path / "data")
+    params["ingest"]["files"] = {"all": "data.csv"}
+
+    def run(stage, *args, edit=None, csv=None):
+        if edit:
+            edit(params)
+        yaml.dump(params, tmp_path / "params.yaml")
+        if csv is not None:
+            (tmp_path / "data" / "data.csv").write_bytes(csv if isinstance(csv, bytes) else csv.encode())
+        return subprocess.run([sys.executable, "-m", f"stages.{stage}", *args], cwd=tmp_path,
+                              capture_output=True, text=True,
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+    run.dir = tmp_path
+    return run
+
+
+INGEST = ("--out", "out/ingested", "--report", "out/ingest.json")
+
+
+@pytest.mark.parametrize("csv, message", [
+    (None, "data.csv: file not found; check ingest.path and ingest.files"),
+    ("", "data.csv: the file is empty"),
+    ("id,text,joy\n", "data.csv: no data rows (header only?)"),
+    ("id,tweet,joy\n1,hi,1\n", "no text column 'text'; columns found: id, tweet, joy"),
+    ("id,text,joy\n1,hi,1\n2,ho,yes\n", "line 3, column 'joy': label value 'yes' is not 0 or 1"),
+    ("id,text,joy\n1,hi,1\n2,ho,0,1\n", "malformed csv"),
+    ("id,text,joy\n1,hi,1\n1,ho,0\n", "duplicate ids (2 rows)"),
+    (b"id,text,joy\n1,caf\xe9,1\n", "line 2 is not valid utf-8"),
+])
+def test_ingest_bad_input(project, csv, message):
+    result = project("ingest", *INGEST, csv=csv)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project.dir / "out").exists() or not any((project.dir / "out").iterdir())
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: p.update(embedding="elmo"),
+     "embedding is 'elmo'; valid values: random, word2vec, glove, bert"),
+    (lambda p: p.update(preprocessing="heavy"), "preprocessing is 'heavy'; valid values: raw, light, full"),
+    (lambda p: p["train"].update(batch_size="fifty"), "train.batch_size must be int, got 'fifty'"),
+    (lambda p: p["split"].update(test_size=None), "split.test_size must be float, got None"),
+    (lambda p: p["cnn"].update(mode="dynamic"), "cnn.mode is 'dynamic'; valid values: auto, rand"),
+])
+def test_bad_params_listed_before_any_work(project, edit, message):
+    result = project("ingest", *INGEST, edit=edit, csv="id,text,joy\n1,hi,1\n")
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (project.dir / "out").exists()
+
+
+def test_single_row_dataset_cannot_be_split(project):
+    assert project("ingest", *INGEST, csv="id,text,joy\n1,hi,1\n").returncode == 0
+    result = project("split", "--ingested", "out/ingested", "--out", "out/split",
+                     "--report", "out/split.json")
+    assert result.returncode == 2 and "too few rows to split" in result.stderr
+    assert not (project.dir / "out" / "split").exists()
+
+
+def test_label_without_training_positives_is_warned_and_reported(project):
+    rows = "".join(f"{i},text {i},{int(i % 2 == 0)},0\n" for i in range(40))
+    assert project("ingest", *INGEST, csv="id,text,joy,anger\n" + rows).returncode == 0
+    result = project("split", "--ingested", "out/ingested", "--out", "out/split",
+                     "--report", "out/split.json")
+    assert result.returncode == 0
+    assert "warning: labels with no positive example in training: anger" in result.stdout
+    assert '"labels_without_training_examples": 1' in (project.dir / "out/split.json").read_text()
