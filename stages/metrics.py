@@ -11,9 +11,19 @@ import numpy as np
 from sklearn import metrics as skm
 
 
-def summary(y_true, y_pred):
+def _multilabel(y_true, y_pred):
+    """scikit-learn reads a single label column as binary classes, not as one label: add an
+    all-zero column to both (it changes no sample's sets) and score only the real columns."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    kw = {"zero_division": 0.0}
+    k = y_true.shape[1]
+    if k == 1:
+        y_true, y_pred = (np.hstack([a, np.zeros_like(a)]) for a in (y_true, y_pred))
+    return y_true, y_pred, list(range(k))
+
+
+def summary(y_true, y_pred):
+    y_true, y_pred, labels = _multilabel(y_true, y_pred)
+    kw = {"zero_division": 0.0, "labels": labels}
     return {
         "jaccard": skm.jaccard_score(y_true, y_pred, average="samples", zero_division=1.0),
         "f1_macro": skm.f1_score(y_true, y_pred, average="macro", **kw),
@@ -21,13 +31,14 @@ def summary(y_true, y_pred):
         "precision_macro": skm.precision_score(y_true, y_pred, average="macro", **kw),
         "recall_macro": skm.recall_score(y_true, y_pred, average="macro", **kw),
         "subset_accuracy": skm.accuracy_score(y_true, y_pred),
-        "hamming_loss": skm.hamming_loss(y_true, y_pred),
+        "hamming_loss": skm.hamming_loss(y_true[:, labels], y_pred[:, labels]),
     }
 
 
 def per_label(y_true, y_pred, labels):
+    y_true, y_pred, columns = _multilabel(y_true, y_pred)
     p, r, f, s = skm.precision_recall_fscore_support(y_true, y_pred, average=None,
-                                                     labels=range(len(labels)), zero_division=0.0)
+                                                     labels=columns, zero_division=0.0)
     return {label: {"precision": p[i], "recall": r[i], "f1": f[i], "support": int(s[i])}
             for i, label in enumerate(labels)}
 

@@ -92,7 +92,8 @@ class Preprocessor:
 
     def tokens(self, text):
         o = self.o
-        tokens = self.tokenizer.tokenize(self.normalize(text))
+        # any whitespace left inside a token (control characters) would split it in files later
+        tokens = [piece for t in self.tokenizer.tokenize(self.normalize(text)) for piece in t.split()]
         if o["alnum_only"]:
             keep = {URL_TOKEN, USER_TOKEN}
             tokens = [t for tok in tokens for t in ([tok] if tok in keep else ALNUM.findall(tok))]

@@ -36,3 +36,12 @@ def test_per_label_and_label_without_positives():
     no_pos = per_label(np.array([[0, 1], [0, 1]]), np.array([[0, 1], [0, 0]]), ["x", "y"])
     assert no_pos["x"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert no_pos["y"] == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2})
+
+
+def test_a_single_label_is_scored_as_one_label_not_two_classes():
+    y, p = np.array([[1], [0], [1], [0]]), np.array([[1], [0], [0], [1]])
+    m = summary(y, p)
+    assert m["f1_macro"] == m["f1_micro"] == pytest.approx(0.5)  # tp 1, fp 1, fn 1
+    assert m["jaccard"] == pytest.approx((1 + 1 + 0 + 0) / 4)  # the empty-empty text scores 1
+    assert m["hamming_loss"] == pytest.approx(0.5)
+    assert per_label(y, p, ["joy"])["joy"]["support"] == 2

@@ -1,12 +1,16 @@
 """The DVC pipeline end to end, in a temporary copy of the repository, on a reduced sample."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import time
 
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import BIN, run
+from conftest import BIN, run, stage_env
 
 pytestmark = pytest.mark.slow
 DVC = str(BIN / "dvc")
@@ -71,15 +75,54 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     assert "test.jaccard" in diff and "metrics/metrics.json" in diff
 
 
-def test_same_params_same_metrics_from_scratch(repo_copy):
+def metrics_files(repo):
+    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted((repo / "metrics").rglob("*.json"))}
+
+
+def interrupted_repro(repo, sig, writing):
+    """`dvc repro --force`, killed with `sig` as soon as a file matching `writing` exists (a
+    stage is in the middle of writing its output)."""
+    proc = subprocess.Popen([DVC, "repro", "--force"], cwd=repo, env=stage_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list(repo.glob(writing)):
+        assert proc.poll() is None and time.monotonic() < deadline, f"never saw {writing}"
+        time.sleep(0.01)
+    os.killpg(proc.pid, sig)
+    return proc.wait(timeout=120)
+
+
+def test_deterministic_and_interruptible(repo_copy):
+    """Same params and seed: byte-identical metrics, whatever PYTHONHASHSEED, after a stage was
+    killed mid-run (SIGINT and SIGKILL); another seed changes them."""
     repo = repo_copy
     shrink(repo, rows=300)
+    yaml = YAML()
+    params = yaml.load(repo / "params.yaml")
+    params["embedding"] = "bert"  # its features are written progressively: easy to catch mid-write
+    params["bert"]["batch_size"] = 8
+    yaml.dump(params, repo / "params.yaml")
     run([DVC, "repro"], repo)
-    first = {p: (repo / "metrics" / p).read_bytes() for p in ("metrics.json", "per_label.json",
-                                                                "embed.json")}
-    run([DVC, "repro", "--force"], repo)
-    again = {p: (repo / "metrics" / p).read_bytes() for p in first}
-    assert first == again
+    first = metrics_files(repo)
+    assert len(first) >= 10
+    os.environ["PYTHONHASHSEED"] = "12345"  # stages must not depend on string hashing
+    try:
+        for sig, writing, out in (
+                (signal.SIGKILL, "data/.contextual.*.tmp/*/train.npy", "data/contextual"),
+                (signal.SIGINT, "data/.contextual.*.tmp/*/val.npy", "data/contextual")):
+            assert interrupted_repro(repo, sig, writing) != 0
+            assert not (repo / out).exists()  # nothing DVC could take for a finished output
+            run([DVC, "repro"], repo)  # re-runs, or restores the last complete output from cache
+            assert (repo / out).is_dir()
+            untracked = run("git status --porcelain --untracked-files=all", repo).stdout
+            assert ".tmp" not in untracked  # a kill's leftovers are ignored, and cleaned on re-run
+            assert metrics_files(repo) == first
+    finally:
+        del os.environ["PYTHONHASHSEED"]
+    run("git add -A && git commit -qm run", repo)
+    run([DVC, "exp", "run", "-S", "seed=7"], repo)
+    assert read(repo, "metrics.json") != json.loads(first["metrics/metrics.json"])
 
 
 def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
