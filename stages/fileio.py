@@ -48,6 +48,7 @@ def write_folder(folder, writers):
     with atomic_path(folder) as tmp:
         tmp.mkdir()
         for name, write in writers.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             write(tmp / name)
 
 

@@ -48,3 +48,35 @@ def rounded(tree, digits=4):
     if isinstance(tree, dict):
         return {k: rounded(v, digits) for k, v in tree.items()}
     return round(float(tree), digits) if isinstance(tree, (float, np.floating)) else tree
+
+
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
+
+
+def tune_thresholds(y_val, p_val):
+    """One threshold per label, the grid value with the best F1 on validation (ties: nearest
+    0.5); a label without validation positives keeps 0.5. Never fitted on test."""
+    y_val = np.asarray(y_val)
+    thresholds = np.full(y_val.shape[1], 0.5)
+    order = THRESHOLD_GRID[np.argsort(np.abs(THRESHOLD_GRID - 0.5), kind="stable")]
+    for j in range(y_val.shape[1]):
+        if y_val[:, j].any():
+            scores = [skm.f1_score(y_val[:, j], p_val[:, j] >= t, zero_division=0.0) for t in order]
+            thresholds[j] = order[int(np.argmax(scores))]
+    return thresholds
+
+
+def score(labels, y, probs, threshold):
+    """Everything evaluate reports for one model: {split: summary}, per-label test metrics, the
+    thresholds used, and the test predictions as a table (true, predicted, probability)."""
+    thresholds = (tune_thresholds(y["val"], probs["val"]) if threshold == "tuned"
+                  else np.full(len(labels), float(threshold)))
+    predicted = {name: (probs[name] >= thresholds).astype(np.int8) for name in probs}
+    results = {name: summary(y[name], predicted[name]) for name in probs}
+    table = {}
+    for j, label in enumerate(labels):
+        table[f"true.{label}"] = y["test"][:, j].astype(np.int8)
+        table[f"pred.{label}"] = predicted["test"][:, j]
+        table[f"prob.{label}"] = probs["test"][:, j]
+    return (results, per_label(y["test"], predicted["test"], labels),
+            dict(zip(labels, thresholds.tolist())), table)

@@ -47,8 +47,13 @@ def check(params, path=PARAMS_FILE):
     variants = _typed(params, "preprocess.variants", dict, path)
     _choice(params.get("preprocessing"), tuple(variants), "preprocessing", path)
     _choice(params.get("cnn", {}).get("mode"), CNN_MODES, "cnn.mode", path)
+    threshold = params.get("evaluate", {}).get("threshold")
+    if threshold != "tuned" and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                 or not 0 < threshold < 1):
+        raise UserError(f"{path}: evaluate.threshold is {threshold!r}; use a number between 0 and 1, "
+                        f"or tuned")
     for dotted, kind in [("seed", int), ("split.test_size", float), ("split.val_size", float),
                          ("train.batch_size", int), ("train.max_epochs", int),
-                         ("train.patience", int), ("evaluate.threshold", float),
+                         ("train.patience", int),
                          ("cnn.filters", int), ("cnn.dropout", float), ("cnn.max_norm", (int, float))]:
         _typed(params, dotted, kind, path)
