@@ -1,0 +1,214 @@
+"""The leaderboard: every experiment, grouped by configuration, mean and 95% interval over seeds,
+with the baseline's rows; and a paired test between two configurations on the same test texts.
+
+    python -m stages.compare                        # experiments of HEAD (dvc exp show --json)
+    python -m stages.compare --all-commits --out results/leaderboard
+    python -m stages.compare --pair embedding=glove,preprocessing=light embedding=word2vec,preprocessing=light
+
+A configuration is (embedding, preprocessing, mode, threshold); seeds are its repetitions.
+Intervals are Student-t 95% intervals of the mean over seeds. The paired test compares the
+per-text Jaccard of two configurations (averaged over their seeds) by a paired bootstrap over
+test texts, and their per-seed scores by Welch's t-test, so that a "slightly better" result can
+be called significant or not.
+"""
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from stages.errors import UserError, stage_main
+
+SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss")
+KEYS = ("embedding", "preprocessing", "mode", "threshold")
+PREDICTIONS = {"cnn": "data/predictions/test.parquet",
+               "baseline": "data/predictions_baseline/test.parquet"}
+
+
+def interval(values, confidence=0.95):
+    """(mean, half-width of the Student-t interval); half-width is nan for a single value."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return float(values.mean()), float("nan")
+    sem = values.std(ddof=1) / np.sqrt(len(values))
+    return float(values.mean()), float(stats.t.ppf((1 + confidence) / 2, len(values) - 1) * sem)
+
+
+def sample_jaccard(y_true, y_pred):
+    """Per-text Jaccard; a text with no true and no predicted label scores 1."""
+    y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+    inter, union = (y_true & y_pred).sum(1), (y_true | y_pred).sum(1)
+    return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+
+
+def paired_bootstrap(a, b, n_boot=10_000, seed=0):
+    """Mean of a - b over texts, its 95% bootstrap interval and two-sided p-value."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1)
+    p = 2 * min((means <= 0).mean(), (means >= 0).mean())
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {"diff": float(d.mean()), "low": float(low), "high": float(high), "p": min(float(p), 1.0)}
+
+
+def mode_of(params):
+    if params["embedding"] == "bert":
+        return "finetune" if params["bert"]["finetune"] else "frozen"
+    mode = params["cnn"]["mode"]
+    return ("rand" if params["embedding"] == "random" else "non_static") if mode == "auto" else mode
+
+
+def experiments(exp_json):
+    """One record per experiment (or commit) with results: params and metrics, from the
+    structure `dvc exp show --json` prints."""
+    found = []
+
+    def visit(node):
+        data = node.get("data") or {}
+        metrics, params = data.get("metrics") or {}, data.get("params") or {}
+        if "metrics/metrics.json" in metrics and "params.yaml" in params:
+            found.append({"rev": data.get("rev") or node.get("rev"), "name": node.get("name"),
+                          "timestamp": data.get("timestamp") or "",
+                          "params": params["params.yaml"]["data"],
+                          "metrics": {k: v.get("data", {}) for k, v in metrics.items()}})
+        for exp in node.get("experiments") or []:
+            for rev in exp.get("revs") or []:
+                visit(rev)
+
+    for node in exp_json:
+        if node.get("rev") != "workspace":
+            visit(node)
+    return found
+
+
+def runs(records):
+    """Rows of (config..., seed, model, rev, metrics): the CNN and the baseline of each record,
+    the latest record kept where a (configuration, seed) ran more than once."""
+    rows = {}
+    for r in sorted(records, key=lambda r: r["timestamp"]):
+        p = r["params"]
+        common = {"preprocessing": p["preprocessing"], "threshold": str(p["evaluate"]["threshold"]),
+                  "seed": p["seed"], "rev": r["rev"], "dataset": p.get("dataset")}
+        cnn = {**common, "model": "cnn", "embedding": p["embedding"], "mode": mode_of(p),
+               **r["metrics"]["metrics/metrics.json"]["test"]}
+        rows[tuple(cnn[k] for k in (*KEYS, "seed", "dataset"))] = cnn
+        base = r["metrics"].get("metrics/baseline/metrics.json", {}).get("test")
+        if base:
+            row = {**common, "model": "baseline", "embedding": "tf-idf", "mode": "logreg", **base}
+            rows[tuple(row[k] for k in (*KEYS, "seed", "dataset"))] = row
+    return pd.DataFrame(list(rows.values()))
+
+
+def leaderboard(table):
+    out = []
+    for config, group in table.groupby(["dataset", *KEYS], sort=False):
+        row = dict(zip(["dataset", *KEYS], config), seeds=len(group))
+        for metric in SHOWN:
+            mean, half = interval(group[metric])
+            row[metric] = f"{mean:.4f}" + ("" if np.isnan(half) else f" ± {half:.4f}")
+        row["_sort"] = group["jaccard"].mean()
+        out.append(row)
+    board = pd.DataFrame(out).sort_values(["dataset", "_sort"], ascending=[True, False])
+    return board.drop(columns="_sort").reset_index(drop=True)
+
+
+def select(table, spec):
+    """Rows matching 'key=value,key=value' (keys: embedding, preprocessing, mode, threshold)."""
+    rows = table
+    for item in spec.split(","):
+        key, _, value = item.partition("=")
+        if key not in KEYS:
+            raise UserError(f"--pair: unknown key {key!r}; use {', '.join(KEYS)}")
+        rows = rows[rows[key].astype(str) == value]
+    if rows.empty:
+        raise UserError(f"--pair: no experiment matches {spec!r}")
+    return rows
+
+
+def read_predictions(rev, model):
+    import dvc.api
+
+    with dvc.api.open(PREDICTIONS[model], rev=rev, mode="rb") as f:
+        return pd.read_parquet(io.BytesIO(f.read()))
+
+
+def per_text(rows, reader=read_predictions):
+    """Per-text Jaccard averaged over the seeds of `rows`, indexed by text id."""
+    scores = []
+    for r in rows.itertuples():
+        df = reader(r.rev, r.model).set_index("id").sort_index()
+        true = df[[c for c in df if c.startswith("true.")]].to_numpy()
+        pred = df[[c for c in df if c.startswith("pred.")]].to_numpy()
+        scores.append(pd.Series(sample_jaccard(true, pred), index=df.index))
+    return pd.concat(scores, axis=1).mean(axis=1)
+
+
+def paired(table, spec_a, spec_b, reader=read_predictions):
+    a_rows, b_rows = select(table, spec_a), select(table, spec_b)
+    a, b = per_text(a_rows, reader), per_text(b_rows, reader)
+    if not a.index.equals(b.index):
+        raise UserError("--pair: the two configurations were tested on different texts")
+    result = {"a": spec_a, "b": spec_b, "texts": len(a), "bootstrap": paired_bootstrap(a, b)}
+    if len(a_rows) > 1 and len(b_rows) > 1:
+        t = stats.ttest_ind(a_rows["jaccard"], b_rows["jaccard"], equal_var=False)
+        result["seeds"] = {"a": len(a_rows), "b": len(b_rows), "p": float(t.pvalue),
+                           "diff": float(a_rows["jaccard"].mean() - b_rows["jaccard"].mean())}
+    return result
+
+
+def describe(result):
+    bs = result["bootstrap"]
+    verdict = "significant" if bs["p"] < 0.05 else "not significant"
+    lines = [f"A = {result['a']}  vs  B = {result['b']} on {result['texts']} test texts",
+             f"- paired bootstrap over texts: Jaccard A - B = {bs['diff']:+.4f} "
+             f"(95% interval {bs['low']:+.4f} to {bs['high']:+.4f}), p = {bs['p']:.4f}: {verdict} at 5%"]
+    if "seeds" in result:
+        s = result["seeds"]
+        lines.append(f"- over seeds ({s['a']} vs {s['b']}, Welch t-test): A - B = {s['diff']:+.4f}, "
+                     f"p = {s['p']:.4f}: {'significant' if s['p'] < 0.05 else 'not significant'} at 5%")
+    return "\n".join(lines)
+
+
+def dvc_exp_show(all_commits):
+    cmd = ["dvc", "exp", "show", "--json"] + (["--all-commits"] if all_commits else [])
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode:
+        raise UserError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
+    return json.loads(result.stdout)
+
+
+@stage_main
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--from-json", type=Path, help="saved output of `dvc exp show --json`")
+    ap.add_argument("--all-commits", action="store_true", help="experiments of every commit")
+    ap.add_argument("--out", type=Path, help="write OUT.md and OUT.html")
+    ap.add_argument("--pair", nargs=2, metavar=("A", "B"), help="key=value,... for each side")
+    args = ap.parse_args(argv)
+    exp_json = (json.loads(args.from_json.read_text()) if args.from_json
+                else dvc_exp_show(args.all_commits))
+    table = runs(experiments(exp_json))
+    if table.empty:
+        raise UserError("no experiments with metrics found; run `dvc exp run` first")
+    board = leaderboard(table)
+    pair = describe(paired(table, *args.pair)) if args.pair else ""
+    text = board.to_markdown(index=False) + (f"\n\n{pair}" if pair else "")
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".md").write_text(text + "\n")
+        html = board.to_html(index=False, border=0) + (f"<pre>{pair}</pre>" if pair else "")
+        args.out.with_suffix(".html").write_text(
+            "<!doctype html><meta charset='utf-8'><title>Leaderboard</title>"
+            "<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:right}</style>"
+            + html + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

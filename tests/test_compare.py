@@ -1,0 +1,97 @@
+"""The leaderboard's intervals and the paired test, on constructed inputs with known answers."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stages import compare
+
+
+def test_t_interval_known_answer():
+    mean, half = compare.interval([1.0, 2.0, 3.0])
+    assert mean == 2.0
+    assert half == pytest.approx(4.302653 * 1.0 / np.sqrt(3), rel=1e-6)  # t(0.975, 2) * s / sqrt(n)
+    assert np.isnan(compare.interval([0.5])[1])
+
+
+def test_sample_jaccard():
+    true = [[1, 0, 1], [0, 0, 0], [1, 1, 0]]
+    pred = [[1, 1, 0], [0, 0, 0], [0, 0, 1]]
+    assert compare.sample_jaccard(true, pred).tolist() == [pytest.approx(1 / 3), 1.0, 0.0]
+
+
+def test_paired_bootstrap_known_cases():
+    same = compare.paired_bootstrap(np.full(200, 0.7), np.full(200, 0.7))
+    assert same["diff"] == 0.0 and same["p"] == 1.0
+    better = compare.paired_bootstrap(np.ones(200), np.zeros(200))
+    assert better == {"diff": 1.0, "low": 1.0, "high": 1.0, "p": 0.0}
+    rng = np.random.default_rng(0)  # a 0.05 gain with 0.1 noise per text over 400 texts: real
+    b = rng.random(400)
+    real = compare.paired_bootstrap(b + 0.05 + rng.normal(0, 0.1, 400), b)
+    assert real["p"] < 0.01 and 0.03 < real["low"] < 0.05 < real["high"] < 0.07
+    noise = compare.paired_bootstrap(b + rng.normal(0, 0.1, 400), b)  # no gain: not significant
+    assert noise["p"] > 0.05 and noise["low"] < 0 < noise["high"]
+
+
+def record(rev, embedding, seed, jaccard, preprocessing="light"):
+    params = {"embedding": embedding, "preprocessing": preprocessing, "seed": seed,
+              "dataset": "sample", "evaluate": {"threshold": 0.5}, "cnn": {"mode": "auto"},
+              "bert": {"finetune": False}}
+    test = {"jaccard": jaccard, "f1_micro": jaccard, "f1_macro": jaccard, "hamming_loss": 0.1}
+    metrics = {"metrics/metrics.json": {"data": {"test": test}},
+               "metrics/baseline/metrics.json": {"data": {"test": {**test, "jaccard": 0.5}}}}
+    return {"rev": rev, "name": f"exp-{rev}", "data": {"rev": rev, "timestamp": rev,
+                                                       "params": {"params.yaml": {"data": params}},
+                                                       "metrics": metrics}}
+
+
+EXP_JSON = [
+    {"rev": "workspace", "data": record("ws", "random", 1, 0.0)["data"]},
+    {"rev": "c0", "name": "main", "data": {"rev": "c0", "params": {}, "metrics": {}},
+     "experiments": [{"name": "e", "revs": [record("1", "glove", 1, 0.60)]},
+                     {"name": "e", "revs": [record("2", "glove", 2, 0.62)]},
+                     {"name": "e", "revs": [record("3", "glove", 3, 0.64)]},
+                     {"name": "e", "revs": [record("4", "word2vec", 1, 0.55)]},
+                     {"name": "e", "revs": [record("5", "word2vec", 2, 0.57)]},
+                     {"name": "e", "revs": [record("0", "word2vec", 2, 0.99)]}]}]  # older re-run
+
+
+def test_leaderboard_groups_seeds_and_keeps_latest_rerun():
+    table = compare.runs(compare.experiments(EXP_JSON))
+    board = compare.leaderboard(table)
+    assert board[["embedding", "mode", "seeds"]].values.tolist() == [
+        ["glove", "non_static", 3], ["word2vec", "non_static", 2], ["tf-idf", "logreg", 3]]
+    half = 4.302653 * 0.02 / np.sqrt(3)
+    assert board.loc[0, "jaccard"] == f"0.6200 ± {half:.4f}"
+    assert board.loc[1, "jaccard"].startswith("0.5600 ± ")  # 0.99 was an older run of seed 2
+    assert "ws" not in set(table["rev"])  # the workspace is not an experiment
+
+
+def test_paired_test_on_predictions(monkeypatch, tmp_path):
+    table = compare.runs(compare.experiments(EXP_JSON))
+    ids = [f"t{i}" for i in range(300)]
+    true = np.random.default_rng(1).integers(0, 2, (300, 2))
+
+    def reader(rev, model):  # glove runs right on 90% of texts, word2vec on 70%
+        right = np.arange(300) < (270 if rev in {"1", "2", "3"} else 210)
+        pred = np.where(right[:, None], true, 1 - true)
+        return pd.DataFrame({"id": ids, "true.a": true[:, 0], "true.b": true[:, 1],
+                             "pred.a": pred[:, 0], "pred.b": pred[:, 1]})
+
+    result = compare.paired(table, "embedding=glove", "embedding=word2vec", reader)
+    assert result["texts"] == 300
+    assert result["bootstrap"]["diff"] == pytest.approx(0.2) and result["bootstrap"]["p"] < 0.001
+    assert result["seeds"]["diff"] == pytest.approx(0.62 - 0.56) and result["seeds"]["p"] < 0.05
+    assert "significant at 5%" in compare.describe(result)
+    with pytest.raises(compare.UserError, match="no experiment matches"):
+        compare.select(table, "embedding=bert")
+
+
+def test_cli_writes_markdown_and_html(tmp_path, capsys):
+    (tmp_path / "exp.json").write_text(json.dumps(EXP_JSON))
+    compare.main(["--from-json", str(tmp_path / "exp.json"), "--out", str(tmp_path / "board")])
+    md = (tmp_path / "board.md").read_text()
+    assert md.splitlines()[0].startswith("| dataset") and "glove" in md
+    assert "<table" in (tmp_path / "board.html").read_text()
