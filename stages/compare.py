@@ -134,8 +134,13 @@ def select(table, spec):
 def read_predictions(rev, model):
     import dvc.api
 
-    with dvc.api.open(PREDICTIONS[model], rev=rev, mode="rb") as f:
-        return pd.read_parquet(io.BytesIO(f.read()))
+    try:
+        with dvc.api.open(PREDICTIONS[model], rev=rev, mode="rb") as f:
+            return pd.read_parquet(io.BytesIO(f.read()))
+    except Exception as e:  # DVC raises many kinds; all mean the same to the user
+        raise UserError(f"the test predictions of {rev[:7]} ({PREDICTIONS[model]}) cannot be read "
+                        f"({type(e).__name__}); they must be in the local DVC cache: `dvc pull`, or "
+                        f"run that experiment here") from None
 
 
 def per_text(rows, reader=read_predictions):
