@@ -8,6 +8,7 @@ Extraction is fast on CPU: fast tokenizer in one call, texts sorted by length an
 batch (little padding), torch.inference_mode, bfloat16 where the CPU has native support.
 """
 
+import mmap
 import time
 from pathlib import Path
 
@@ -108,12 +109,14 @@ def extract(model, tokenizer, texts, cfg, path, device="cpu", desc="features"):
 
 
 class TokenFeatures:
-    """One split's stored features, memory-mapped; batch() pads the selected texts."""
+    """One split's stored features, memory-mapped; batch() pads the selected texts.
+    Pages read are handed back to the OS every `release_every` batches: file pages a process
+    has touched count in its resident memory, and would otherwise grow with the dataset."""
 
-    def __init__(self, path, min_len):
+    def __init__(self, path, min_len, release_every=100):
         self.flat = np.load(f"{path}.npy", mmap_mode="r", allow_pickle=False)
         self.offsets = np.load(f"{path}.offsets.npy", allow_pickle=False)
-        self.min_len = min_len
+        self.min_len, self.release_every, self.calls = min_len, release_every, 0
 
     def __len__(self):
         return len(self.offsets) - 1
@@ -128,6 +131,9 @@ class TokenFeatures:
                        dtype=np.float32)
         for row, (s, e) in enumerate(zip(starts, ends)):
             out[row, :e - s] = self.flat[s:e]
+        self.calls += 1
+        if self.calls % self.release_every == 0 and isinstance(self.flat, np.memmap):
+            self.flat._mmap.madvise(mmap.MADV_DONTNEED)
         return torch.from_numpy(out)
 
 
