@@ -63,6 +63,8 @@ def main():
         sets = " ".join(f"-S '{kv}'" for kv in config.split(",") if kv)
         runs = []
         for seed in args.seeds:
+            # `dvc exp run` leaves its params in the workspace: start each run from the commit's
+            sh("git checkout -- params.yaml", args.workdir)
             sh(f"dvc exp run {sets} -S seed={seed}", args.workdir)
             runs.append(json.loads((args.workdir / "metrics/metrics.json").read_text())["test"])
         results[config or "defaults"] = runs
