@@ -2,15 +2,13 @@
 on the same splits and preprocessing variant, reported exactly like the CNN (metrics/baseline/,
 plots/baseline/, data/predictions_baseline/)."""
 
-import argparse
-
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 
 from stages import fileio, params, reporting
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 
 
 def model(cfg, seed):
@@ -23,12 +21,7 @@ def model(cfg, seed):
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--metrics", required=True)
-    ap.add_argument("--plots", required=True)
-    ap.add_argument("--predictions", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "data", "metrics", "plots", "predictions")
     p = params.load()
     tables, labels = fileio.read_tables(args.data)
     y = {name: df[labels].to_numpy() for name, df in tables.items()}

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stages.errors import UserError, stage_main
+from stages.cli import stage_main
+from stages.errors import UserError
 
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss")
 KEYS = ("embedding", "preprocessing", "mode", "threshold")

@@ -3,20 +3,13 @@ Out-of-vocabulary rates per split for the training-split vocabulary (the trainab
 embeddings) and for the pretrained GloVe vectors; word pieces per word and [UNK] share for the
 BERT tokenizer. Written to metrics/diagnostics/<variant>.json, so `dvc metrics diff` shows them."""
 
-import argparse
-
 from stages import bert, embeddings, fileio, params, pretrained
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--variant", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--downloads", required=True)
-    ap.add_argument("--report", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "variant", "data", "downloads", "report")
     p = params.load()
     tables, _ = fileio.read_tables(args.data)
     vocab = set(embeddings.build_vocab(tables["train"]["tokens"], p["vocab"]["min_count"])[2:])

@@ -1,17 +1,13 @@
 """Stage: fetch pretrained vectors given by URL (glove.source) into data/downloads/, verified by
 sha256; DVC then caches the file, so it is downloaded once. Other sources need nothing here."""
 
-import argparse
-
 from stages import fileio, params, pretrained
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "out")
     cfg = params.load()["glove"]
     source = cfg["source"]
 

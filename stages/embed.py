@@ -2,13 +2,13 @@
 (vocab.txt and vectors.npy: only the experiment's vocabulary, a small matrix; for word2vec also
 the trained vectors in word2vec text format), plus out-of-vocabulary rates in metrics/embed.json."""
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 
 from stages import datasets, embeddings, fileio, params, pretrained
-from stages.errors import UserError, stage_main
+from stages.cli import arguments, stage_main
+from stages.errors import UserError
 from stages.text import Preprocessor
 
 
@@ -53,12 +53,7 @@ def word_vectors(p, train_tokens, vocab, downloads):
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--downloads", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--report", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "data", "downloads", "out", "report")
     p = params.load()
     if p["embedding"] == "bert":  # contextual: the features stage does the work
         fileio.write_folder(args.out, {})

@@ -2,24 +2,15 @@
 metrics/per_label.json and metrics/thresholds.json (test, per label), plot data in plots/,
 and data/predictions/ (per test text: true, predicted and probability per label)."""
 
-import argparse
-
 from stages import experiment, fileio, params, reporting
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 from stages.training import make_reproducible, predict
 
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--features", required=True)
-    ap.add_argument("--contextual", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--metrics", required=True)
-    ap.add_argument("--plots", required=True)
-    ap.add_argument("--predictions", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "data", "features", "contextual", "model",
+                     "metrics", "plots", "predictions")
     p = params.load()
     make_reproducible(p["seed"])
     model, config = experiment.load(args.model)

@@ -3,22 +3,17 @@ each split, into data/contextual/ (float16, memory-mapped by training). Runs onl
 `embedding: bert` without fine-tuning; otherwise it records that nothing was needed. It reads no
 seed, so DVC's run cache keeps one copy per (model, variant, layer settings) across seeds."""
 
-import argparse
 import os
 
 import torch
 
 from stages import bert, contextual, fileio, params
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--report", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "data", "out", "report")
     p = params.load()
     cfg = p["bert"]
     needed = p["embedding"] == "bert" and not cfg["finetune"]

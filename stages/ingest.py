@@ -1,18 +1,13 @@
 """Stage: read the configured dataset's files into data/ingested/ (one table + label list)."""
 
-import argparse
-
 from stages import fileio, params
 from stages.datasets import ingest
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--report", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "out", "report")
     p = params.load()
     result = ingest(p["ingest"])
     result.report["dataset"] = p["dataset"]

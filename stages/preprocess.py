@@ -1,12 +1,10 @@
 """Stage (one per variant): data/split/ -> data/preprocessed/<variant>/ with a `tokens` list
 column, the variant's text form (`text`), an `empty` flag, and diagnostics in metrics/."""
 
-import argparse
-
 import numpy as np
 
 from stages import fileio, params
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 from stages.text import Preprocessor
 
 
@@ -29,12 +27,7 @@ def diagnostics(tables, baseline):
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--variant", required=True)
-    ap.add_argument("--split", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--report", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "variant", "split", "out", "report")
     p = params.load()
     prep = Preprocessor(p["preprocess"]["variants"][args.variant], args.variant)
     tables, labels = fileio.read_tables(args.split)

@@ -8,10 +8,8 @@ tar archive is accepted with `glove.member` naming the file inside it.
 """
 
 import hashlib
-import os
 import shutil
 import tarfile
-import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import pandas as pd
 from gensim.models import KeyedVectors
 
+from stages import fileio
 from stages.errors import UserError
 
 FORMATS = ("word2vec_binary", "word2vec_text", "glove_text")
@@ -54,21 +53,16 @@ def download(url, sha256, folder):
     path = Path(folder) / name
     if path.is_file() and sha256_of(path) == sha256.lower():
         return path
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            shutil.copyfileobj(response, out)
-        actual = sha256_of(tmp)
-        if actual != sha256.lower():
-            raise UserError(f"{url}: sha256 mismatch: expected {sha256}, got {actual}; the file "
-                            f"changed or the checksum in glove.sha256 is wrong. Nothing was kept")
-        os.replace(tmp, path)
+        with fileio.atomic_path(path) as tmp:  # the final name only once verified
+            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+                shutil.copyfileobj(response, out)
+            actual = sha256_of(tmp)
+            if actual != sha256.lower():
+                raise UserError(f"{url}: sha256 mismatch: expected {sha256}, got {actual}; the file "
+                                f"changed or the checksum in glove.sha256 is wrong. Nothing was kept")
     except OSError as e:
         raise UserError(f"{url}: download failed ({e}); check the URL and your connection") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
@@ -87,10 +81,8 @@ def extract_member(archive, member, folder):
         raise UserError(f"{archive}: member {member!r} would be written outside {folder}; refused")
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with fileio.atomic_path(target) as tmp, open(tmp, "wb") as out:
             if zipfile.is_zipfile(archive):
                 with zipfile.ZipFile(archive) as z, z.open(member) as src:
                     shutil.copyfileobj(src, out)
@@ -100,12 +92,8 @@ def extract_member(archive, member, folder):
                     if not info.isfile():
                         raise UserError(f"{archive}: {member!r} is not a regular file; refused")
                     shutil.copyfileobj(t.extractfile(info), out)
-        os.replace(tmp, target)
     except KeyError:
         raise UserError(f"{archive}: no member {member!r}; check glove.member") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 

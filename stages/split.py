@@ -1,19 +1,13 @@
 """Stage: data/ingested/ -> data/split/{train,val,test}.parquet, with per-split label counts."""
 
-import argparse
-
 from stages import fileio, params
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 from stages.splitting import split
 
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ingested", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--report", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "ingested", "out", "report")
     p = params.load()
     tables, labels = fileio.read_tables(args.ingested)
     parts = split(tables["data"], labels, p["split"]["test_size"], p["split"]["val_size"], p["seed"])

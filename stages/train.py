@@ -2,13 +2,11 @@
 features, or a BERT fine-tuned end to end); early stopping on validation loss; weights to
 models/, per-epoch curves via dvclive."""
 
-import argparse
-
 from dvclive import Live
 from transformers import get_linear_schedule_with_warmup
 
 from stages import experiment, fileio, params
-from stages.errors import stage_main
+from stages.cli import arguments, stage_main
 from stages.training import fit, make_reproducible
 
 
@@ -27,13 +25,7 @@ def training_options(p, kind):
 
 @stage_main
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--features", required=True)
-    ap.add_argument("--contextual", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--live", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "data", "features", "contextual", "out", "live")
     p = params.load()
     make_reproducible(p["seed"])
     dirs = {"features": args.features, "contextual": args.contextual}

@@ -1,0 +1,32 @@
+"""What every stage command shares: its arguments (paths, passed by dvc.yaml) and its failure
+mode (a clear message, exit status 2, no traceback for a user's mistake)."""
+
+import argparse
+import functools
+import sys
+
+from stages.errors import UserError
+
+EXIT_USER_ERROR = 2
+
+
+def arguments(doc, *names):
+    """Parse the required `--name` options (paths from dvc.yaml) of a stage."""
+    parser = argparse.ArgumentParser(description=doc)
+    for name in names:
+        parser.add_argument(f"--{name}", required=True)
+    return parser.parse_args()
+
+
+def stage_main(func):
+    """Run a stage's main(); turn a UserError into `error: ...` on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except UserError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(EXIT_USER_ERROR)
+
+    return wrapper
