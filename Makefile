@@ -18,7 +18,7 @@ $(INSTALLED): requirements.txt
 
 repro: install
 	$(BIN)/dvc repro
-	$(BIN)/dvc metrics show
+	$(BIN)/dvc metrics show metrics/metrics.json metrics/baseline/metrics.json
 
 test: install
 	$(BIN)/python -m pytest
