@@ -35,3 +35,16 @@ def test_word2vec_reproducible_and_saved_without_pickle(tmp_path):
 def test_oov_rates():
     rates = oov_rates([["a", "b", "b"], ["c"]], known={"b"})
     assert rates == {"oov_token_rate": 0.5, "oov_type_rate": round(2 / 3, 4)}
+
+
+def test_word2vec_extra_files_are_read_and_preprocessed_like_the_dataset(tmp_path):
+    from stages.embed import extra_sentences
+
+    (tmp_path / "unlabeled.tsv").write_text('ID\tTweet\n1\tSoooo #Happy "today"\n2\t@bob hi\n')
+    p = {"preprocessing": "light",
+         "preprocess": {"variants": {"light": {"hashtags": "word", "lowercase": True,
+                                               "elongation": "shorten", "mentions": "placeholder"}}},
+         "ingest": {"path": str(tmp_path), "format": "auto", "quoting": "none", "encoding": "utf-8",
+                    "text_column": "Tweet"},
+         "word2vec": {"extra_files": ["unlabeled.tsv"]}}
+    assert extra_sentences(p) == [["soo", "happy", '"', "today", '"'], ["<user>", "hi"]]
