@@ -96,6 +96,9 @@ def extract(model, tokenizer, texts, cfg, path, device="cpu", desc="features"):
                  if every_layer else out.last_hidden_state).to(torch.float16).cpu().numpy()
             for row, i in enumerate(idx):
                 flat[offsets[i]:offsets[i + 1]] = h[row, :lengths[i]]
+            if (b // cfg["batch_size"]) % 50 == 49:  # written pages to disk, out of our memory
+                flat.flush()
+                flat._mmap.madvise(mmap.MADV_DONTNEED)
             bar.update(len(idx))
             seconds = time.perf_counter() - start
             bar.set_postfix(texts_s=f"{bar.n / seconds:.0f}",
