@@ -10,7 +10,7 @@ export PATH="$ROOT/.venv/bin:$PATH"
 rm -rf "$WORK" && git clone -q "$ROOT" "$WORK" && cd "$WORK"
 dvc exp run --queue -S 'embedding=random,word2vec' -S 'preprocessing=light,full' -S 'seed=range(1,3)'
 dvc queue start -j 2
-while dvc queue status | grep -qE 'Queued|Running'; do sleep 10; done
+while dvc queue status | grep -E 'Queued|Running' >/dev/null; do sleep 10; done  # no -q: it would cut the pipe
 dvc queue status
 python -m stages.compare --out results/leaderboard \
   --pair embedding=word2vec,preprocessing=light embedding=word2vec,preprocessing=full
