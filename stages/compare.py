@@ -28,8 +28,7 @@ from stages.errors import UserError
 
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss")
 KEYS = ("embedding", "preprocessing", "mode", "threshold")
-PREDICTIONS = {"cnn": "data/predictions/test.parquet",
-               "baseline": "data/predictions_baseline/test.parquet"}
+PER_TEXT = {"cnn": "plots/cnn/per_text.csv", "baseline": "plots/baseline/per_text.csv"}
 
 
 def interval(values, confidence=0.95):
@@ -39,13 +38,6 @@ def interval(values, confidence=0.95):
         return float(values.mean()), float("nan")
     sem = values.std(ddof=1) / np.sqrt(len(values))
     return float(values.mean()), float(stats.t.ppf((1 + confidence) / 2, len(values) - 1) * sem)
-
-
-def sample_jaccard(y_true, y_pred):
-    """Per-text Jaccard; a text with no true and no predicted label scores 1."""
-    y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
-    inter, union = (y_true & y_pred).sum(1), (y_true | y_pred).sum(1)
-    return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
 
 
 def paired_bootstrap(a, b, n_boot=10_000, seed=0):
@@ -132,30 +124,25 @@ def select(table, spec):
     return rows
 
 
-def read_predictions(rev, model):
-    import dvc.api
+def read_per_text(rev, model):
+    """Per-text test Jaccard of an experiment: a git-tracked file, so it needs no DVC cache
+    (queued experiments keep their cached outputs in their temporary copies)."""
+    result = subprocess.run(["git", "show", f"{rev}:{PER_TEXT[model]}"], capture_output=True,
+                            text=True)
+    if result.returncode:
+        raise UserError(f"{rev[:7]} has no {PER_TEXT[model]} ({result.stderr.strip()}); re-run "
+                        f"that experiment with this version of the pipeline")
+    return pd.read_csv(io.StringIO(result.stdout), dtype={"id": str})
 
-    try:
-        with dvc.api.open(PREDICTIONS[model], rev=rev, mode="rb") as f:
-            return pd.read_parquet(io.BytesIO(f.read()))
-    except Exception as e:  # DVC raises many kinds; all mean the same to the user
-        raise UserError(f"the test predictions of {rev[:7]} ({PREDICTIONS[model]}) cannot be read "
-                        f"({type(e).__name__}); they must be in the local DVC cache: `dvc pull`, or "
-                        f"run that experiment here") from None
 
-
-def per_text(rows, reader=read_predictions):
+def per_text(rows, reader=read_per_text):
     """Per-text Jaccard averaged over the seeds of `rows`, indexed by text id."""
-    scores = []
-    for r in rows.itertuples():
-        df = reader(r.rev, r.model).set_index("id").sort_index()
-        true = df[[c for c in df if c.startswith("true.")]].to_numpy()
-        pred = df[[c for c in df if c.startswith("pred.")]].to_numpy()
-        scores.append(pd.Series(sample_jaccard(true, pred), index=df.index))
+    scores = [reader(r.rev, r.model).set_index("id")["jaccard"].sort_index()
+              for r in rows.itertuples()]
     return pd.concat(scores, axis=1).mean(axis=1)
 
 
-def paired(table, spec_a, spec_b, reader=read_predictions):
+def paired(table, spec_a, spec_b, reader=read_per_text):
     a_rows, b_rows = select(table, spec_a), select(table, spec_b)
     a, b = per_text(a_rows, reader), per_text(b_rows, reader)
     if not a.index.equals(b.index):

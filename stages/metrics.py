@@ -35,6 +35,13 @@ def summary(y_true, y_pred):
     }
 
 
+def sample_jaccard(y_true, y_pred):
+    """Per-text Jaccard (the terms `jaccard` averages); no true and no predicted label scores 1."""
+    y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+    inter, union = (y_true & y_pred).sum(1), (y_true | y_pred).sum(1)
+    return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+
+
 def per_label(y_true, y_pred, labels):
     y_true, y_pred, columns = _multilabel(y_true, y_pred)
     p, r, f, s = skm.precision_recall_fscore_support(y_true, y_pred, average=None,
