@@ -88,12 +88,13 @@ def metrics_files(repo):
 
 
 def interrupted_repro(repo, sig, writing):
-    """`dvc repro --force`, killed with `sig` as soon as a file matching `writing` exists (a
-    stage is in the middle of writing its output)."""
-    proc = subprocess.Popen([DVC, "repro", "--force"], cwd=repo, env=stage_env(),
+    """`dvc repro --force` of the features stage, killed with `sig` as soon as a file matching
+    `writing` exists (the stage is in the middle of writing its output)."""
+    proc = subprocess.Popen([DVC, "repro", "--force", "--single-item", "features"], cwd=repo,
+                            env=stage_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900
     while not list(repo.glob(writing)):
         assert proc.poll() is None and time.monotonic() < deadline, f"never saw {writing}"
         time.sleep(0.01)
@@ -145,7 +146,8 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
     run("git add -A && git commit -qm 'my variant'", repo)
     out = run([DVC, "exp", "run", "-S", "preprocessing=mine", "-S", "embedding=glove",
                "-S", "cnn.mode=multichannel"], repo).stdout
-    assert stages_run(out) == ["preprocess@mine", "diagnose@mine", "embed", "train", "evaluate"]
+    assert sorted(stages_run(out)) == ["baseline", "diagnose@mine", "embed", "evaluate", "features",
+                                       "preprocess@mine", "train"]
     assert read(repo, "preprocess/mine.json")["mine"]["train"]["texts"] == 216
     embed = read(repo, "embed.json")
     assert 0 < embed["vocabulary_with_vectors"] < embed["vocabulary_size"]
