@@ -10,7 +10,8 @@ def main():
     args = arguments(__doc__, "ingested", "out", "report")
     p = params.load()
     tables, labels = fileio.read_tables(args.ingested)
-    parts = split(tables["data"], labels, p["split"]["test_size"], p["split"]["val_size"], p["seed"])
+    parts = split(tables["data"], labels, p["split"]["test_size"], p["split"]["val_size"],
+                  p["split"]["seed"])
     fileio.write_tables(args.out, parts, labels)
     report = {name: {"rows": len(df), **{label: int(df[label].sum()) for label in labels}}
               for name, df in parts.items()}
