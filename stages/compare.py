@@ -65,7 +65,8 @@ def experiments(exp_json):
     def visit(node):
         data = node.get("data") or {}
         metrics, params = data.get("metrics") or {}, data.get("params") or {}
-        if "metrics/metrics.json" in metrics and "params.yaml" in params:
+        result = (metrics.get("metrics/metrics.json") or {}).get("data") or {}
+        if "test" in result and "params.yaml" in params:  # not a failed or unfinished run
             found.append({"rev": data.get("rev") or node.get("rev"), "name": node.get("name"),
                           "timestamp": data.get("timestamp") or "",
                           "params": params["params.yaml"]["data"],
