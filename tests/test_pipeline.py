@@ -110,7 +110,7 @@ def test_deterministic_and_interruptible(repo_copy):
     yaml = YAML()
     params = yaml.load(repo / "params.yaml")
     params["embedding"] = "bert"  # its features are written progressively: easy to catch mid-write
-    params["bert"]["batch_size"] = 8
+    params["bert"]["batch_size"] = 1  # many small writes: the signal lands mid-write
     yaml.dump(params, repo / "params.yaml")
     run([DVC, "repro"], repo)
     first = metrics_files(repo)
@@ -118,8 +118,8 @@ def test_deterministic_and_interruptible(repo_copy):
     os.environ["PYTHONHASHSEED"] = "12345"  # stages must not depend on string hashing
     try:
         for sig, writing, out in (
-                (signal.SIGKILL, "data/.contextual.*.tmp/*/train.npy", "data/contextual"),
-                (signal.SIGINT, "data/.contextual.*.tmp/*/val.npy", "data/contextual")):
+                (signal.SIGKILL, "data/.contextual.*.tmp/*/test.npy", "data/contextual"),
+                (signal.SIGINT, "data/.contextual.*.tmp/*/train.npy", "data/contextual")):
             assert interrupted_repro(repo, sig, writing) != 0
             assert not (repo / out).exists()  # nothing DVC could take for a finished output
             run([DVC, "repro"], repo)  # re-runs, or restores the last complete output from cache
