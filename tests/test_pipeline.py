@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -90,6 +91,8 @@ def metrics_files(repo):
 def interrupted_repro(repo, sig, writing):
     """`dvc repro --force` of the features stage, killed with `sig` as soon as a file matching
     `writing` exists (the stage is in the middle of writing its output)."""
+    for stale in repo.glob("data/.*.tmp"):  # an earlier kill's leftovers must not match `writing`
+        shutil.rmtree(stale)
     proc = subprocess.Popen([DVC, "repro", "--force", "--single-item", "features"], cwd=repo,
                             env=stage_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
