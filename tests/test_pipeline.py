@@ -96,7 +96,8 @@ def interrupted_repro(repo, sig, writing):
     proc = subprocess.Popen([DVC, "repro", "--force", "--single-item", "features"], cwd=repo,
                             env=stage_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True,  # SIGINT as in a terminal: a job started in the
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # background ignores it
     deadline = time.monotonic() + 900
     while not list(repo.glob(writing)):
         assert proc.poll() is None and time.monotonic() < deadline, f"never saw {writing}"
