@@ -7,7 +7,8 @@
 Works in a clone of this repository (default /tmp/bench-work, reused so that DVC's cache keeps
 ingest/split/preprocess), runs one `dvc exp run` per configuration and seed. With --semeval, the
 clone's params point at SemEval-2018 Task 1 E-c by absolute path (nothing is copied): train.tsv
-for training, dev.tsv as the test split.
+for training, dev.tsv as the test split. Afterwards, `python -m stages.compare` in the workdir
+makes the leaderboard of every run (--keep adds runs to an earlier invocation's).
 """
 
 import argparse
@@ -34,9 +35,11 @@ def sh(cmd, cwd):
     return result.stdout
 
 
-def prepare(workdir, semeval):
+def prepare(workdir, semeval, keep):
     if not (workdir / ".git").exists():
         sh(f"git clone -q {ROOT} {workdir}", ROOT)
+    elif keep:  # add runs to the same commit's experiments, so one leaderboard shows them all
+        return
     sh("git fetch -q origin && git reset -q --hard origin/HEAD", workdir)
     if semeval:
         yaml = YAML()
@@ -56,8 +59,11 @@ def main():
                     help="a configuration: comma-separated key=value params (repeatable)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[42])
     ap.add_argument("--out", type=Path, help="write all results as JSON here")
+    ap.add_argument("--keep", action="store_true",
+                    help="reuse an existing workdir's commit as it is (default: reset it to this "
+                         "repository's HEAD, which starts a new set of experiments)")
     args = ap.parse_args()
-    prepare(args.workdir, args.semeval)
+    prepare(args.workdir, args.semeval, args.keep)
     results = {}
     for config in args.config or [""]:
         sets = " ".join(f"-S '{kv}'" for kv in config.split(",") if kv)
