@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The SemEval E-c leaderboard in the README, made the way a user would: `dvc exp run` per
+# configuration and seed (bench/experiments.py, in a clone), then `python -m stages.compare`.
+#   bash bench/semeval_leaderboard.sh [SEMEVAL_DIR] [WORKDIR]
+# Every embedding with light preprocessing, 3 seeds, thresholds 0.5 and tuned (tuned re-runs only
+# `evaluate`: DVC's run cache restores the trained model); raw/full for word2vec, GloVe and BERT;
+# FINETUNE=1 adds one fine-tuned BERT run (about 40 min on 2 cores).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
+WORK=${2:-/tmp/semeval-leaderboard}
+export PATH="$ROOT/.venv/bin:$PATH"
+run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
+rm -rf "$WORK"
+for config in embedding=random embedding=word2vec embedding=glove,cnn.mode=static \
+              embedding=glove,cnn.mode=non_static embedding=glove,cnn.mode=multichannel embedding=bert; do
+  run --config "$config" --config "$config,evaluate.threshold=tuned" --seeds 1 2 3
+done
+for variant in raw full; do
+  run --config "embedding=word2vec,preprocessing=$variant" \
+      --config "embedding=glove,cnn.mode=non_static,preprocessing=$variant" \
+      --config "embedding=bert,preprocessing=$variant" --seeds 1 2 3
+done
+if [ "${FINETUNE:-0}" = 1 ]; then run --config embedding=bert,bert.finetune=true --seeds 1; fi
+cd "$WORK"
+python -m stages.compare --out results/leaderboard \
+  --pair embedding=bert,preprocessing=light,mode=frozen,threshold=0.5 \
+         embedding=word2vec,preprocessing=light,threshold=0.5
+python -m stages.compare --pair embedding=bert,preprocessing=light,mode=frozen,threshold=0.5 \
+                                embedding=bert,preprocessing=full,mode=frozen,threshold=0.5 | tail -3
