@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ruamel.yaml import YAML
 from scipy import stats
 
 from stages.cli import stage_main
@@ -28,7 +29,7 @@ from stages.errors import UserError
 
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss")
 KEYS = ("embedding", "preprocessing", "mode", "threshold")
-PER_TEXT = {"cnn": "plots/cnn/per_text.csv", "baseline": "plots/baseline/per_text.csv"}
+PREDICTIONS = {"cnn": "", "baseline": "_baseline"}  # suffixes of dirs.predictions (dvc.yaml)
 
 
 def interval(values, confidence=0.95):
@@ -81,6 +82,35 @@ def experiments(exp_json):
     return found
 
 
+def read_lock(rev):
+    """dvc.lock at a revision, or None where git has none (e.g. revisions of a saved JSON)."""
+    result = subprocess.run(["git", "show", f"{rev}:dvc.lock"], capture_output=True, text=True)
+    return YAML(typ="safe").load(result.stdout) if result.returncode == 0 else None
+
+
+def stale_params(params, lock):
+    """Params whose value in params.yaml differs from the one dvc.lock recorded: the revision's
+    metrics were not made with its params (edited, then committed without `dvc repro`)."""
+    stale = set()
+    for stage in ((lock or {}).get("stages") or {}).values():
+        for key, value in ((stage.get("params") or {}).get("params.yaml") or {}).items():
+            current = params
+            for part in key.split("."):
+                current = current.get(part) if isinstance(current, dict) else None
+            if current != value:
+                stale.add(key)
+    return sorted(stale)
+
+
+def consistent(records, lock_reader=read_lock):
+    """(records whose metrics were made with their params, [(record, stale keys)] of the rest)."""
+    kept, skipped = [], []
+    for r in records:
+        stale = stale_params(r["params"], lock_reader(r["rev"]))
+        (skipped.append((r, stale)) if stale else kept.append(r))
+    return kept, skipped
+
+
 def runs(records):
     """Rows of (config..., seed, model, rev, metrics): the CNN and the baseline of each record,
     the latest record kept where a (configuration, seed) ran more than once."""
@@ -126,14 +156,24 @@ def select(table, spec):
 
 
 def read_per_text(rev, model):
-    """Per-text test Jaccard of an experiment: a git-tracked file, so it needs no DVC cache
-    (queued experiments keep their cached outputs in their temporary copies)."""
-    result = subprocess.run(["git", "show", f"{rev}:{PER_TEXT[model]}"], capture_output=True,
-                            text=True)
-    if result.returncode:
-        raise UserError(f"{rev[:7]} has no {PER_TEXT[model]} ({result.stderr.strip()}); re-run "
-                        f"that experiment with this version of the pipeline")
-    return pd.read_csv(io.StringIO(result.stdout), dtype={"id": str})
+    """Per-text test Jaccard of an experiment, from its DVC-tracked predictions (read from the
+    local DVC cache; `dvc pull` or `dvc exp pull` first where the runs were made elsewhere)."""
+    from dvc.api import DVCFileSystem
+
+    path = f"{predictions_dir()}{PREDICTIONS[model]}/test.parquet"
+    try:
+        with DVCFileSystem(".", rev=rev).open(path, "rb") as f:
+            table = pd.read_parquet(f, columns=["id", "jaccard"])
+    except Exception as e:  # a missing cache entry, or a run made before per-text scores existed
+        raise UserError(f"cannot read {path} of {rev[:7]} ({type(e).__name__}: {e}); pull its "
+                        f"DVC cache, or re-run that experiment with this version of the pipeline")
+    return table.astype({"id": str})
+
+
+def predictions_dir():
+    """Where the evaluate stage writes its predictions: dvc.yaml's `dirs.predictions`."""
+    dvc_vars = YAML(typ="safe").load(Path("dvc.yaml"))["vars"]
+    return next(v["dirs"]["predictions"] for v in dvc_vars if isinstance(v, dict) and "dirs" in v)
 
 
 def per_text(rows, reader=read_per_text):
@@ -187,7 +227,12 @@ def main(argv=None):
     args = ap.parse_args(argv)
     exp_json = (json.loads(args.from_json.read_text()) if args.from_json
                 else dvc_exp_show(args.all_commits))
-    table = runs(experiments(exp_json))
+    records, skipped = consistent(experiments(exp_json))
+    for r, stale in skipped:
+        print(f"skipped {r['rev'][:7]} ({r['name'] or 'commit'}): its metrics were made with other "
+              f"values of {', '.join(stale)} than its params.yaml says; `dvc repro` and commit",
+              file=sys.stderr)
+    table = runs(records)
     if table.empty:
         raise UserError("no experiments with metrics found; run `dvc exp run` first")
     board = leaderboard(table)

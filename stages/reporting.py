@@ -34,16 +34,14 @@ def write(args, labels, test_ids, y, probs, threshold):
     fileio.write_json(metrics.rounded({"thresholds": thresholds}), Path(args.metrics, "thresholds.json"))
     bars = [{"label": label, "f1": round(float(m["f1"]), 4)} for label, m in per_label.items()]
     curves = pr_curves(labels, y["test"], probs["test"])
-    per_text = pd.DataFrame({"id": np.asarray(test_ids),
-                             "jaccard": metrics.sample_jaccard(y["test"], table_pred(table, labels))})
     fileio.write_folder(args.plots, {
-        # per test text, git-tracked: what the paired test between experiments compares
-        "per_text.csv": lambda path: per_text.to_csv(path, index=False, float_format="%.4f"),
         "per_label_f1.json": lambda path: fileio.write_json(bars, path),
         **{f"pr/{label}.json": (lambda path, rows=rows: fileio.write_json(rows, path))
            for label, rows in curves.items()},
     })
-    predictions = pd.DataFrame({"id": np.asarray(test_ids), **table})
+    # per-text Jaccard: what `compare --pair` compares between experiments on the same texts
+    jaccard = metrics.sample_jaccard(y["test"], table_pred(table, labels))
+    predictions = pd.DataFrame({"id": np.asarray(test_ids), "jaccard": jaccard, **table})
     fileio.write_tables(args.predictions, {"test": predictions}, labels)
     t = results["test"]
     print(f"test jaccard {t['jaccard']:.4f}, f1_micro {t['f1_micro']:.4f}, "

@@ -70,6 +70,20 @@ def test_leaderboard_groups_seeds_and_keeps_latest_rerun():
     assert "ws" not in set(table["rev"])  # the workspace is not an experiment
 
 
+def test_revisions_with_stale_metrics_are_skipped_and_named():
+    records = compare.experiments(EXP_JSON)
+    params = records[0]["params"]
+    made = {"stages": {"train": {"params": {"params.yaml": {"preprocessing": "light",
+                                                             "cnn": {"mode": "auto"}}}},
+                       "evaluate": {"params": {"params.yaml": {"evaluate.threshold": 0.5}}}}}
+    edited = {"stages": {"train": {"params": {"params.yaml": {"embedding": "random", "seed": 2}}}}}
+    assert compare.stale_params(params, made) == [] and compare.stale_params(params, None) == []
+    assert compare.stale_params(params, edited) == ["embedding", "seed"]
+    kept, skipped = compare.consistent(records, lambda rev: edited if rev == "2" else made)
+    assert [r["rev"] for r in kept] == ["1", "3", "4", "5", "0"]
+    assert [(r["rev"], keys) for r, keys in skipped] == [("2", ["embedding"])]
+
+
 def test_paired_test_on_predictions(monkeypatch, tmp_path):
     table = compare.runs(compare.experiments(EXP_JSON))
     ids = [f"t{i}" for i in range(300)]

@@ -83,6 +83,25 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     diff = run([DVC, "metrics", "diff", "--md"], repo).stdout
     assert "test.jaccard" in diff and "metrics/metrics.json" in diff
 
+    # a configuration run before comes back from DVC's run cache: nothing retrains
+    random_metrics = read(repo, "metrics.json")
+    run([DVC, "exp", "run", "-S", "embedding=word2vec"], repo)
+    back = run([DVC, "exp", "run", "-S", "embedding=random"], repo).stdout
+    assert stages_run(back) == [] and "Stage 'train' is cached" in back
+    assert read(repo, "metrics.json") == random_metrics
+
+    plots = json.loads(run([DVC, "plots", "show", "--json"], repo).stdout)["data"]
+    assert '"bar"' in json.dumps(plots["plots/cnn/per_label_f1.json"])
+    assert {"metrics/train/plots/metrics/train/loss.tsv", "metrics/train/plots/metrics/val/loss.tsv",
+            "plots/cnn/per_label_f1.json", "plots/baseline/per_label_f1.json",
+            "plots/cnn/pr/joy.json"} <= set(plots)
+
+    # the leaderboard and the paired test over the commit and its experiments, from DVC's cache
+    board = run([BIN / "python", "-m", "stages.compare", "--pair", "embedding=random",
+                 "embedding=word2vec"], repo).stdout
+    assert re.search(r"\| sample +\| random +\| light +\| rand +\| +0.5 \| +1 \|", board), board
+    assert "paired bootstrap over texts" in board and "on 120 test texts" in board
+
 
 def metrics_files(repo):
     return {str(p.relative_to(repo)): p.read_bytes() for p in sorted((repo / "metrics").rglob("*.json"))}
