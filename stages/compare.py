@@ -177,18 +177,27 @@ def predictions_dir():
 
 
 def per_text(rows, reader=read_per_text):
-    """Per-text Jaccard averaged over the seeds of `rows`, indexed by text id."""
-    scores = [reader(r.rev, r.model).set_index("id")["jaccard"].sort_index()
-              for r in rows.itertuples()]
-    return pd.concat(scores, axis=1).mean(axis=1)
+    """(per-text Jaccard averaged over the runs of `rows` whose predictions can be read, indexed by
+    text id; the reasons the other runs could not be read)."""
+    scores, unread = [], []
+    for r in rows.itertuples():
+        try:
+            scores.append(reader(r.rev, r.model).set_index("id")["jaccard"].sort_index())
+        except UserError as e:
+            unread.append(str(e))
+    if not scores:
+        raise UserError("--pair: no per-text scores for a side: " + "; ".join(unread))
+    return pd.concat(scores, axis=1).mean(axis=1), unread
 
 
 def paired(table, spec_a, spec_b, reader=read_per_text):
     a_rows, b_rows = select(table, spec_a), select(table, spec_b)
-    a, b = per_text(a_rows, reader), per_text(b_rows, reader)
+    (a, a_unread), (b, b_unread) = per_text(a_rows, reader), per_text(b_rows, reader)
     if not a.index.equals(b.index):
         raise UserError("--pair: the two configurations were tested on different texts")
-    result = {"a": spec_a, "b": spec_b, "texts": len(a), "bootstrap": paired_bootstrap(a, b)}
+    result = {"a": spec_a, "b": spec_b, "texts": len(a), "bootstrap": paired_bootstrap(a, b),
+              "runs": {"a": len(a_rows) - len(a_unread), "b": len(b_rows) - len(b_unread)},
+              "unread": a_unread + b_unread}
     if len(a_rows) > 1 and len(b_rows) > 1:
         t = stats.ttest_ind(a_rows["jaccard"], b_rows["jaccard"], equal_var=False)
         result["seeds"] = {"a": len(a_rows), "b": len(b_rows), "p": float(t.pvalue),
@@ -199,13 +208,16 @@ def paired(table, spec_a, spec_b, reader=read_per_text):
 def describe(result):
     bs = result["bootstrap"]
     verdict = "significant" if bs["p"] < 0.05 else "not significant"
+    runs = result["runs"]
     lines = [f"A = {result['a']}  vs  B = {result['b']} on {result['texts']} test texts",
-             f"- paired bootstrap over texts: Jaccard A - B = {bs['diff']:+.4f} "
+             f"- paired bootstrap over texts ({runs['a']} vs {runs['b']} runs averaged per text): "
+             f"Jaccard A - B = {bs['diff']:+.4f} "
              f"(95% interval {bs['low']:+.4f} to {bs['high']:+.4f}), p = {bs['p']:.4f}: {verdict} at 5%"]
     if "seeds" in result:
         s = result["seeds"]
         lines.append(f"- over seeds ({s['a']} vs {s['b']}, Welch t-test): A - B = {s['diff']:+.4f}, "
                      f"p = {s['p']:.4f}: {'significant' if s['p'] < 0.05 else 'not significant'} at 5%")
+    lines += [f"- left out of the bootstrap: {reason}" for reason in result["unread"]]
     return "\n".join(lines)
 
 

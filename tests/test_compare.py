@@ -99,6 +99,19 @@ def test_paired_test_on_predictions(monkeypatch, tmp_path):
     assert result["bootstrap"]["diff"] == pytest.approx(0.2) and result["bootstrap"]["p"] < 0.001
     assert result["seeds"]["diff"] == pytest.approx(0.62 - 0.56) and result["seeds"]["p"] < 0.05
     assert "significant at 5%" in compare.describe(result)
+    assert result["runs"] == {"a": 3, "b": 2} and result["unread"] == []
+
+    def partly_cached(rev, model):  # one glove run's predictions are not in the local cache
+        if rev == "3":
+            raise compare.UserError("cannot read the predictions of 3")
+        return reader(rev, model)
+
+    result = compare.paired(table, "embedding=glove", "embedding=word2vec", partly_cached)
+    assert result["runs"] == {"a": 2, "b": 2} and result["bootstrap"]["diff"] == pytest.approx(0.2)
+    assert "left out of the bootstrap: cannot read the predictions of 3" in compare.describe(result)
+    with pytest.raises(compare.UserError, match="no per-text scores"):
+        compare.paired(table, "embedding=glove", "embedding=word2vec",
+                       lambda rev, model: partly_cached("3", model))
     with pytest.raises(compare.UserError, match="no experiment matches"):
         compare.select(table, "embedding=bert")
 
