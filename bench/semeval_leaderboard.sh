@@ -3,8 +3,9 @@
 # configuration and seed (bench/experiments.py, in a clone), then `python -m stages.compare`.
 #   bash bench/semeval_leaderboard.sh [SEMEVAL_DIR] [WORKDIR]
 # Every embedding with light preprocessing, 3 seeds, thresholds 0.5 and tuned (tuned re-runs only
-# `evaluate`: DVC's run cache restores the trained model); raw/full for word2vec, GloVe and BERT;
-# FINETUNE=1 adds one fine-tuned BERT run (about 40 min on 2 cores).
+# `evaluate`: DVC's run cache restores the trained model); `full` for word2vec, GloVe and BERT
+# (VARIANTS="raw full" adds raw); FINETUNE=1 adds one fine-tuned BERT run (about 40 min on 2 cores).
+# About 75 minutes on 2 CPU cores without FINETUNE.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
@@ -16,7 +17,7 @@ for config in embedding=random embedding=word2vec embedding=glove,cnn.mode=stati
               embedding=glove,cnn.mode=non_static embedding=glove,cnn.mode=multichannel embedding=bert; do
   run --config "$config" --config "$config,evaluate.threshold=tuned" --seeds 1 2 3
 done
-for variant in raw full; do
+for variant in ${VARIANTS:-full}; do
   run --config "embedding=word2vec,preprocessing=$variant" \
       --config "embedding=glove,cnn.mode=non_static,preprocessing=$variant" \
       --config "embedding=bert,preprocessing=$variant" --seeds 1 2 3
