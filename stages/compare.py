@@ -73,6 +73,8 @@ def experiments(exp_json):
                           "params": params["params.yaml"]["data"],
                           "metrics": {k: v.get("data", {}) for k, v in metrics.items()}})
         for exp in node.get("experiments") or []:
+            if (exp.get("executor") or {}).get("state") in {"running", "queued", "failed"}:
+                continue  # a running experiment shows the workspace's metrics, not its own
             for rev in exp.get("revs") or []:
                 visit(rev)
 

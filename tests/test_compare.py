@@ -56,7 +56,9 @@ EXP_JSON = [
                      {"name": "e", "revs": [record("3", "glove", 3, 0.64)]},
                      {"name": "e", "revs": [record("4", "word2vec", 1, 0.55)]},
                      {"name": "e", "revs": [record("5", "word2vec", 2, 0.57)]},
-                     {"name": "e", "revs": [record("0", "word2vec", 2, 0.99)]}]}]  # older re-run
+                     {"name": "e", "revs": [record("0", "word2vec", 2, 0.99)]},  # older re-run
+                     {"name": "r", "executor": {"state": "running"},  # workspace metrics, not its
+                      "revs": [record("6", "bert", 1, 0.99)]}]}]
 
 
 def test_leaderboard_groups_seeds_and_keeps_latest_rerun():
