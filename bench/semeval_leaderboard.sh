@@ -5,7 +5,7 @@
 # Every embedding with light preprocessing, 3 seeds, thresholds 0.5 and tuned (tuned re-runs only
 # `evaluate`: DVC's run cache restores the trained model); raw and full for word2vec, GloVe and
 # BERT. About 35 minutes on 2 CPU cores (a run takes 30-60 s, a tuned-threshold re-run 10 s);
-# FINETUNE=1 adds one fine-tuned BERT run (about 40 minutes more).
+# FINETUNE=1 adds fine-tuned BERT, 3 seeds (about 9 minutes each).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
@@ -22,7 +22,7 @@ for variant in raw full; do
       --config "embedding=glove,cnn.mode=non_static,preprocessing=$variant" \
       --config "embedding=bert,preprocessing=$variant" --seeds 1 2 3
 done
-if [ "${FINETUNE:-0}" = 1 ]; then run --config embedding=bert,bert.finetune=true --seeds 1; fi
+if [ "${FINETUNE:-0}" = 1 ]; then run --config embedding=bert,bert.finetune=true --seeds 1 2 3; fi
 cd "$WORK"
 python -m stages.compare --out results/leaderboard
 # the original question: word2vec vs BERT, under full and under light preprocessing
