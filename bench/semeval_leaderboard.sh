@@ -5,7 +5,7 @@
 # Every embedding with light preprocessing, 3 seeds, thresholds 0.5 and tuned (tuned re-runs only
 # `evaluate`: DVC's run cache restores the trained model); raw and full for word2vec, GloVe and
 # BERT. About 35 minutes on 2 CPU cores (a run takes 30-60 s, a tuned-threshold re-run 10 s);
-# FINETUNE=1 adds fine-tuned BERT, 3 seeds (about 9 minutes each).
+# FINETUNE=1 adds fine-tuned BERT, 3 seeds (7-9 minutes each).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
