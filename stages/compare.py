@@ -13,7 +13,7 @@ be called significant or not.
 """
 
 import argparse
-import io
+import functools
 import json
 import subprocess
 import sys
@@ -172,6 +172,7 @@ def read_per_text(rev, model):
     return table.astype({"id": str})
 
 
+@functools.cache
 def predictions_dir():
     """Where the evaluate stage writes its predictions: dvc.yaml's `dirs.predictions`."""
     dvc_vars = YAML(typ="safe").load(Path("dvc.yaml"))["vars"]

@@ -98,7 +98,7 @@ def extract(model, tokenizer, texts, cfg, path, device="cpu", desc="features"):
                 flat[offsets[i]:offsets[i + 1]] = h[row, :lengths[i]]
             if (b // cfg["batch_size"]) % 50 == 49:  # written pages to disk, out of our memory
                 flat.flush()
-                flat._mmap.madvise(mmap.MADV_DONTNEED)
+                release_pages(flat)
             bar.update(len(idx))
             seconds = time.perf_counter() - start
             bar.set_postfix(texts_s=f"{bar.n / seconds:.0f}",
@@ -109,6 +109,12 @@ def extract(model, tokenizer, texts, cfg, path, device="cpu", desc="features"):
     seconds = time.perf_counter() - start
     return {"texts": len(ids), "tokens": int(offsets[-1]), "seconds": seconds,
             "texts_per_s": len(ids) / seconds, "tokens_per_s": float(offsets[-1]) / seconds}
+
+
+def release_pages(memmap):
+    """Hand a memory map's resident pages back to the OS (file-backed: they are re-read if
+    needed); pages a process has touched count in its resident memory otherwise."""
+    memmap._mmap.madvise(mmap.MADV_DONTNEED)
 
 
 class TokenFeatures:
@@ -136,7 +142,7 @@ class TokenFeatures:
             out[row, :e - s] = self.flat[s:e]
         self.calls += 1
         if self.calls % self.release_every == 0 and isinstance(self.flat, np.memmap):
-            self.flat._mmap.madvise(mmap.MADV_DONTNEED)
+            release_pages(self.flat)
         return torch.from_numpy(out)
 
 

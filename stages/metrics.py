@@ -75,12 +75,13 @@ def tune_thresholds(y_val, p_val):
 
 def score(labels, y, probs, threshold):
     """Everything evaluate reports for one model: {split: summary}, per-label test metrics, the
-    thresholds used, and the test predictions as a table (true, predicted, probability)."""
+    thresholds used, and the test predictions as a table (per-text Jaccard, what `compare --pair`
+    compares between experiments; true, predicted, probability per label)."""
     thresholds = (tune_thresholds(y["val"], probs["val"]) if threshold == "tuned"
                   else np.full(len(labels), float(threshold)))
     predicted = {name: (probs[name] >= thresholds).astype(np.int8) for name in probs}
     results = {name: summary(y[name], predicted[name]) for name in probs}
-    table = {}
+    table = {"jaccard": sample_jaccard(y["test"], predicted["test"])}
     for j, label in enumerate(labels):
         table[f"true.{label}"] = y["test"][:, j].astype(np.int8)
         table[f"pred.{label}"] = predicted["test"][:, j]

@@ -52,7 +52,8 @@ def check(params, path=PARAMS_FILE):
                                  or not 0 < threshold < 1):
         raise UserError(f"{path}: evaluate.threshold is {threshold!r}; use a number between 0 and 1, "
                         f"or tuned")
-    for dotted, kind in [("seed", int), ("split.seed", int), ("split.test_size", float), ("split.val_size", float),
+    for dotted, kind in [("seed", int), ("split.seed", int), ("split.test_size", float),
+                         ("split.val_size", float),
                          ("train.batch_size", int), ("train.max_epochs", int),
                          ("train.patience", int),
                          ("cnn.filters", int), ("cnn.dropout", float), ("cnn.max_norm", (int, float))]:

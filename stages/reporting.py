@@ -23,10 +23,6 @@ def pr_curves(labels, y_true, probs):
     return curves
 
 
-def table_pred(table, labels):
-    return np.stack([table[f"pred.{label}"] for label in labels], axis=1)
-
-
 def write(args, labels, test_ids, y, probs, threshold):
     results, per_label, thresholds, table = metrics.score(labels, y, probs, threshold)
     fileio.write_json(metrics.rounded(results), Path(args.metrics, "metrics.json"))
@@ -39,9 +35,7 @@ def write(args, labels, test_ids, y, probs, threshold):
         **{f"pr/{label}.json": (lambda path, rows=rows: fileio.write_json(rows, path))
            for label, rows in curves.items()},
     })
-    # per-text Jaccard: what `compare --pair` compares between experiments on the same texts
-    jaccard = metrics.sample_jaccard(y["test"], table_pred(table, labels))
-    predictions = pd.DataFrame({"id": np.asarray(test_ids), "jaccard": jaccard, **table})
+    predictions = pd.DataFrame({"id": np.asarray(test_ids), **table})
     fileio.write_tables(args.predictions, {"test": predictions}, labels)
     t = results["test"]
     print(f"test jaccard {t['jaccard']:.4f}, f1_micro {t['f1_micro']:.4f}, "
