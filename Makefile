@@ -11,9 +11,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.txt
+# The package itself is installed editable, without build isolation or dependencies: the
+# pinned lock is the only source of versions, and the venv's own setuptools builds it offline.
+$(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 repro: install

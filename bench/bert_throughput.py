@@ -1,6 +1,6 @@
 """Token-feature extraction throughput, side by side on the same tweets and the same model:
 
-1. this pipeline's features stage (stages/contextual.extract: length-sorted batches, dynamic
+1. this pipeline's features stage (embedding_bench/contextual.extract: length-sorted batches, dynamic
    padding, inference_mode, bfloat16 where the CPU has it);
 2. sentence-transformers `encode(..., output_value="token_embeddings")` (its defaults, float32);
 3. transformers `pipeline("feature-extraction")` with batching (float32);
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stages import bert, contextual
+from embedding_bench import contextual
 
 ROOT = Path(__file__).resolve().parents[1]
 CFG = {"model": "package", "revision": None, "trust_remote_code": False, "max_length": 128,
@@ -67,8 +67,8 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     texts = tweets(args.tsv, args.texts)
-    path = bert.model_path("package")
-    tokenizer = bert.load_tokenizer(CFG)
+    path = contextual.model_path("package")
+    tokenizer = contextual.load_tokenizer(CFG)
     n_tokens = sum(len(x) for x in contextual.encode_texts(tokenizer, texts, CFG["max_length"]))
     dtype = contextual.pick_dtype("auto", "cpu")
     results = {}

@@ -7,7 +7,7 @@
 Works in a clone of this repository (default /tmp/bench-work, reused so that DVC's cache keeps
 ingest/split/preprocess), runs one `dvc exp run` per configuration and seed. With --semeval, the
 clone's params point at SemEval-2018 Task 1 E-c by absolute path (nothing is copied): train.tsv
-for training, dev.tsv as the test split. Afterwards, `python -m stages.compare` in the workdir
+for training, dev.tsv as the test split. Afterwards, `embedding-bench compare` in the workdir
 makes the leaderboard of every run (--keep adds runs to an earlier invocation's).
 """
 

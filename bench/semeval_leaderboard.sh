@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The SemEval E-c leaderboard in the README, made the way a user would: `dvc exp run` per
-# configuration and seed (bench/experiments.py, in a clone), then `python -m stages.compare`.
+# configuration and seed (bench/experiments.py, in a clone), then `embedding-bench compare`.
 #   bash bench/semeval_leaderboard.sh [SEMEVAL_DIR] [WORKDIR]
 # Every embedding with light preprocessing, 3 seeds, thresholds 0.5 and tuned (tuned re-runs only
 # `evaluate`: DVC's run cache restores the trained model); raw and full for word2vec, GloVe and
 # BERT. About 35 minutes on 2 CPU cores (a run takes 30-60 s, a tuned-threshold re-run 10 s);
 # FINETUNE=1 adds fine-tuned BERT, 3 seeds (7-9 minutes each).
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
 WORK=${2:-/tmp/semeval-leaderboard}
@@ -24,12 +25,12 @@ for variant in raw full; do
 done
 if [ "${FINETUNE:-0}" = 1 ]; then run --config embedding=bert,bert.finetune=true --seeds 1 2 3; fi
 cd "$WORK"
-python -m stages.compare --out results/leaderboard
+embedding-bench compare --out results/leaderboard
 # the original question: word2vec vs BERT, under full and under light preprocessing
 for pair in "embedding=bert,preprocessing=full,mode=frozen,threshold=0.5 embedding=word2vec,preprocessing=full,threshold=0.5" \
             "embedding=bert,preprocessing=light,mode=frozen,threshold=0.5 embedding=word2vec,preprocessing=light,threshold=0.5" \
             "embedding=bert,preprocessing=light,mode=frozen,threshold=0.5 embedding=bert,preprocessing=full,mode=frozen,threshold=0.5" \
             "embedding=glove,preprocessing=light,mode=non_static,threshold=0.5 embedding=random,preprocessing=light,threshold=0.5" \
             "embedding=bert,preprocessing=light,mode=frozen,threshold=0.5 embedding=tf-idf,preprocessing=light,threshold=0.5"; do
-  python -m stages.compare --pair $pair 2>/dev/null | tail -3
+  embedding-bench compare --pair $pair 2>/dev/null | tail -3
 done

@@ -1,8 +1,8 @@
 """Stage: fetch pretrained vectors given by URL (glove.source) into data/downloads/, verified by
 sha256; DVC then caches the file, so it is downloaded once. Other sources need nothing here."""
 
-from stages import fileio, params, pretrained
-from stages.cli import arguments, stage_main
+from embedding_bench import fileio, params, vector_files
+from embedding_bench.cli import arguments, stage_main
 
 
 @stage_main
@@ -14,17 +14,17 @@ def main():
     def fetch(folder):
         folder.mkdir()
         record = {"source": str(source)}
-        if pretrained.is_url(source):
-            path = pretrained.download(source, cfg.get("sha256"), folder)
+        if vector_files.is_url(source):
+            path = vector_files.download(source, cfg.get("sha256"), folder)
             record.update(file=path.name, sha256=cfg["sha256"].lower())
-            if pretrained.is_archive(path):  # unpacked once here, so that embed reads it directly
-                record["member"] = str(pretrained.extract_member(path, cfg.get("member"), folder)
+            if vector_files.is_archive(path):  # unpacked once here, so that embed reads it directly
+                record["member"] = str(vector_files.extract_member(path, cfg.get("member"), folder)
                                        .relative_to(folder.resolve()))
         fileio.write_json(record, folder / "source.json")
 
     with fileio.atomic_path(args.out) as tmp:
         fetch(tmp)
-    print(f"download: {'fetched and verified' if pretrained.is_url(source) else 'nothing to fetch for'} "
+    print(f"download: {'fetched and verified' if vector_files.is_url(source) else 'nothing to fetch for'} "
           f"{source}")
 
 

@@ -2,9 +2,9 @@
 metrics/per_label.json and metrics/thresholds.json (test, per label), plot data in plots/,
 and data/predictions/ (per test text: true, predicted and probability per label)."""
 
-from stages import experiment, fileio, params, reporting
-from stages.cli import arguments, stage_main
-from stages.training import make_reproducible, predict
+from embedding_bench import experiment, fileio, params, reports
+from embedding_bench.cli import arguments, stage_main
+from embedding_bench.training import make_reproducible, predict
 
 
 @stage_main
@@ -19,7 +19,7 @@ def main():
                                               "contextual": args.contextual})
     probs = {name: predict(model, x) for name, (x, _) in data.items()}
     y = {name: labels_ for name, (_, labels_) in data.items()}
-    reporting.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"])
+    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"])
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import os
 
 import torch
 
-from stages import bert, contextual, fileio, params
-from stages.cli import arguments, stage_main
+from embedding_bench import contextual, fileio, params
+from embedding_bench.cli import arguments, stage_main
 
 
 @stage_main
@@ -25,7 +25,7 @@ def main():
             device = contextual.pick_device(cfg["device"])
             dtype = contextual.pick_dtype(cfg["dtype"], device)
             model = contextual.load_model(cfg, dtype, device)
-            tokenizer = bert.load_tokenizer(cfg)
+            tokenizer = contextual.load_tokenizer(cfg)
             tables, _ = fileio.read_tables(args.data)
             for name, df in tables.items():
                 stats = contextual.extract(model, tokenizer, df["text"].tolist(), cfg, tmp / name,

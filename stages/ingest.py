@@ -1,8 +1,8 @@
 """Stage: read the configured dataset's files into data/ingested/ (one table + label list)."""
 
-from stages import fileio, params
-from stages.datasets import ingest
-from stages.cli import arguments, stage_main
+from embedding_bench import fileio, params
+from embedding_bench.datasets import ingest
+from embedding_bench.cli import arguments, stage_main
 
 
 @stage_main

@@ -1,28 +1,9 @@
 """Stage (one per variant): data/split/ -> data/preprocessed/<variant>/ with a `tokens` list
 column, the variant's text form (`text`), an `empty` flag, and diagnostics in metrics/."""
 
-import numpy as np
-
-from stages import fileio, params
-from stages.cli import arguments, stage_main
-from stages.text import Preprocessor
-
-
-def diagnostics(tables, baseline):
-    """Tokens per text, texts left empty, share of the as-given tokens lost, vocabulary size."""
-    report = {}
-    for name, df in tables.items():
-        lengths = df["tokens"].map(len).to_numpy()
-        given = sum(len(baseline.tokens(t)) for t in df["original_text"])
-        report[name] = {
-            "texts": len(df),
-            "tokens_per_text_mean": round(float(lengths.mean()), 3),
-            "tokens_per_text_p95": float(np.percentile(lengths, 95)),
-            "empty_texts": int(df["empty"].sum()),
-            "tokens_lost_share": round(1 - float(lengths.sum()) / max(given, 1), 4),
-        }
-    report["vocabulary_size"] = len({t for toks in tables["train"]["tokens"] for t in toks})
-    return report
+from embedding_bench import fileio, params
+from embedding_bench.cli import arguments, stage_main
+from embedding_bench.text import Preprocessor, diagnostics
 
 
 @stage_main

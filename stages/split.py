@@ -1,8 +1,8 @@
 """Stage: data/ingested/ -> data/split/{train,val,test}.parquet, with per-split label counts."""
 
-from stages import fileio, params
-from stages.cli import arguments, stage_main
-from stages.splitting import split
+from embedding_bench import fileio, params
+from embedding_bench.cli import arguments, stage_main
+from embedding_bench.splits import split
 
 
 @stage_main

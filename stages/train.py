@@ -3,24 +3,10 @@ features, or a BERT fine-tuned end to end); early stopping on validation loss; w
 models/, per-epoch curves via dvclive."""
 
 from dvclive import Live
-from transformers import get_linear_schedule_with_warmup
 
-from stages import experiment, fileio, params
-from stages.cli import arguments, stage_main
-from stages.training import fit, make_reproducible
-
-
-def training_options(p, kind):
-    """The `train` params, or for fine-tuning the `bert` ones: AdamW with a lower learning rate
-    for the transformer, linear warm-up and decay, gradient accumulation."""
-    if kind != "finetune":
-        return p["train"], None
-    b = p["bert"]
-    cfg = {**p["train"], "optimizer": "adamw", "lr": b["head_lr"], "transformer_lr": b["transformer_lr"],
-           "batch_size": b["finetune_batch_size"], "accumulate": b["accumulate"],
-           "max_epochs": b["finetune_epochs"]}
-    return cfg, lambda optimizer, steps: get_linear_schedule_with_warmup(
-        optimizer, int(b["warmup"] * steps), steps)
+from embedding_bench import experiment, fileio, params
+from embedding_bench.cli import arguments, stage_main
+from embedding_bench.training import fit, make_reproducible
 
 
 @stage_main
@@ -32,7 +18,7 @@ def main():
     tables, labels = fileio.read_tables(args.data, ["train", "val"])
     model, config = experiment.new_model(p, labels, dirs)
     data = experiment.inputs(config, tables, dirs)
-    cfg, schedule = training_options(p, config["kind"])
+    cfg, schedule = experiment.training_options(p, config["kind"])
     with Live(args.live, dvcyaml=False, save_dvc_exp=False) as live:
         def log(epoch, train_loss, val_loss):
             live.log_metric("train/loss", train_loss)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages import compare
-from stages.metrics import sample_jaccard
+from embedding_bench import compare
+from embedding_bench.metrics import sample_jaccard
 
 
 def test_t_interval_known_answer():

@@ -5,9 +5,9 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
-from stages import bert, contextual
-from stages.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
-from stages.training import fit, make_reproducible
+from embedding_bench import contextual
+from embedding_bench.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
+from embedding_bench.training import fit, make_reproducible
 
 WORDS = ["i", "am", "not", "happy", "sad", "so", "today", "love", "you", "##s", "the", "game"]
 TEXTS = ["i am not happy", "so sad today", "love you", "i love the game so so so much today",
@@ -30,7 +30,7 @@ def tiny(tmp_path_factory):
 
 
 def load(cfg, dtype=torch.float32):
-    return contextual.load_model(cfg, dtype), bert.load_tokenizer(cfg)
+    return contextual.load_model(cfg, dtype), contextual.load_tokenizer(cfg)
 
 
 def test_features_shape_dtype_lengths(tiny, tmp_path):
@@ -92,8 +92,8 @@ def test_finetuning_changes_transformer_weights_frozen_does_not(tiny, tmp_path):
 
 
 def test_fragmentation(tiny):
-    tok = bert.load_tokenizer(tiny)
-    frag = bert.fragmentation(tok, [["happy", "games"], ["zzz"]])
+    tok = contextual.load_tokenizer(tiny)
+    frag = contextual.fragmentation(tok, [["happy", "games"], ["zzz"]])
     # happy -> 1 piece, games -> game ##s, zzz -> [UNK]: 4 pieces for 3 words, 1 unknown
     assert frag == {"pieces_per_word": round(4 / 3, 4), "unk_share": 0.25}
 
@@ -113,9 +113,9 @@ def test_packaged_minilm_loads_and_embeds_offline(monkeypatch, tmp_path):
 
 
 def test_remote_code_off_unless_asked(tiny):
-    assert bert.load_options(tiny)[1] == {"local_files_only": True, "revision": None,
+    assert contextual.load_options(tiny)[1] == {"local_files_only": True, "revision": None,
                                           "trust_remote_code": False}
-    hub = bert.load_options({"model": "vinai/bertweet-base", "revision": "abc123",
+    hub = contextual.load_options({"model": "vinai/bertweet-base", "revision": "abc123",
                              "trust_remote_code": True})
     assert hub == ("vinai/bertweet-base", {"local_files_only": False, "revision": "abc123",
                                            "trust_remote_code": True})

@@ -1,7 +1,8 @@
 import numpy as np
 from gensim.models import KeyedVectors
 
-from stages.embeddings import build_vocab, matrix_from, oov_rates, random_matrix, train_word2vec
+from embedding_bench.static_embeddings import matrix_from, random_matrix, train_word2vec
+from embedding_bench.vocab import build_vocab, oov_rates
 
 SENTENCES = [["i", "am", "happy"], ["i", "am", "not", "happy"], ["so", "sad"]] * 20
 W2V = {"vector_size": 16, "window": 3, "min_count": 1, "sg": 1, "negative": 5, "epochs": 5}
@@ -38,7 +39,7 @@ def test_oov_rates():
 
 
 def test_word2vec_extra_files_are_read_and_preprocessed_like_the_dataset(tmp_path):
-    from stages.embed import extra_sentences
+    from embedding_bench.static_embeddings import extra_sentences
 
     (tmp_path / "unlabeled.tsv").write_text('ID\tTweet\n1\tSoooo #Happy "today"\n2\t@bob hi\n')
     p = {"preprocessing": "light",

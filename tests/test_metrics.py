@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stages.metrics import per_label, summary
+from embedding_bench.metrics import per_label, summary
 
 # 3 texts x 3 labels, computed by hand below
 Y_TRUE = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]])

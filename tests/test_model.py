@@ -1,8 +1,9 @@
 import numpy as np
 import torch
 
-from stages.model import KimHead, WordCNN, resolve_mode
-from stages.training import TokenIds, fit, make_reproducible, pad
+from embedding_bench.cnn import KimHead, WordCNN, resolve_mode
+from embedding_bench.training import fit, make_reproducible
+from embedding_bench.vocab import TokenIds, pad
 
 VOCAB = ["<pad>", "<unk>", "good", "bad", "not"]
 

@@ -97,7 +97,7 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
             "plots/cnn/pr/joy.json"} <= set(plots)
 
     # the leaderboard and the paired test over the commit and its experiments, from DVC's cache
-    board = run([BIN / "python", "-m", "stages.compare", "--pair", "embedding=random",
+    board = run([BIN / "embedding-bench", "compare", "--pair", "embedding=random",
                  "embedding=word2vec"], repo).stdout
     assert re.search(r"\| sample +\| random +\| light +\| rand +\| +0.5 \| +1 \|", board), board
     assert "paired bootstrap over texts" in board and "on 120 test texts" in board

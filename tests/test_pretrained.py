@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from stages import pretrained
-from stages.embeddings import build_vocab, lookup, matrix_from, train_word2vec
-from stages.errors import UserError
+from embedding_bench import vector_files
+from embedding_bench.static_embeddings import lookup, matrix_from, train_word2vec
+from embedding_bench.errors import UserError
+from embedding_bench.vocab import build_vocab
 
 WORDS = ["happy", "sad", "not"]
 VECTORS = np.arange(12, dtype=np.float32).reshape(3, 4) / 10
@@ -34,21 +35,21 @@ def files(tmp_path):
 @pytest.mark.parametrize("name, fmt", [("w2v.bin", "word2vec_binary"), ("w2v.txt", "word2vec_text"),
                                        ("glove.txt", "glove_text")])
 def test_each_format_loads_the_same_vectors(files, name, fmt):
-    assert pretrained.guess_format(files / name) == fmt
-    kv = pretrained.load({"source": str(files / name), "format": "auto"}, files / "dl")
+    assert vector_files.guess_format(files / name) == fmt
+    kv = vector_files.load({"source": str(files / name), "format": "auto"}, files / "dl")
     assert list(kv.key_to_index) == WORDS
     assert np.allclose(kv["sad"], VECTORS[1])
 
 
 def test_wrong_format_is_a_clear_error(files):
     with pytest.raises(UserError, match=r"w2v.bin: cannot be read as glove_text"):
-        pretrained.load_file(files / "w2v.bin", "glove_text")
+        vector_files.load_file(files / "w2v.bin", "glove_text")
     with pytest.raises(UserError, match=r"nope.txt: vectors file not found"):
-        pretrained.load_file(files / "nope.txt")
+        vector_files.load_file(files / "nope.txt")
 
 
 def test_packaged_glove_offline():
-    glove = pretrained.load({"source": "package"}, None)
+    glove = vector_files.load({"source": "package"}, None)
     assert glove.vector_size == 50 and len(glove.key_to_index) == 400_000
     assert lookup(glove, "Happy") is not None  # uncased vectors: lowercase fallback
     assert lookup(glove, "qzxvbnmw") is None
@@ -68,19 +69,19 @@ def server(files):
 def test_url_download_verified_once(files, server, tmp_path):
     sha = hashlib.sha256((files / "glove.txt").read_bytes()).hexdigest()
     cfg = {"source": f"{server}/glove.txt", "sha256": sha, "format": "auto"}
-    kv = pretrained.load(cfg, tmp_path / "dl")
+    kv = vector_files.load(cfg, tmp_path / "dl")
     assert np.allclose(kv["not"], VECTORS[2])
     assert [p.name for p in (tmp_path / "dl").iterdir()] == ["glove.txt"]
     (files / "glove.txt").unlink()  # a second load uses the verified local copy
-    assert list(pretrained.load(cfg, tmp_path / "dl").key_to_index) == WORDS
+    assert list(vector_files.load(cfg, tmp_path / "dl").key_to_index) == WORDS
 
 
 def test_url_with_wrong_or_missing_sha256_rejected(server, tmp_path):
     with pytest.raises(UserError, match=r"sha256 mismatch: expected 00+, got [0-9a-f]{64}"):
-        pretrained.load({"source": f"{server}/glove.txt", "sha256": "0" * 64}, tmp_path / "dl")
+        vector_files.load({"source": f"{server}/glove.txt", "sha256": "0" * 64}, tmp_path / "dl")
     assert not any((tmp_path / "dl").iterdir())  # nothing half-written or unverified kept
     with pytest.raises(UserError, match=r"set glove.sha256"):
-        pretrained.load({"source": f"{server}/glove.txt", "sha256": None}, tmp_path / "dl")
+        vector_files.load({"source": f"{server}/glove.txt", "sha256": None}, tmp_path / "dl")
 
 
 def test_word2vec_init_from_pretrained_starts_there():
@@ -100,12 +101,12 @@ def test_archive_member_extracted_and_escape_refused(files, server, tmp_path):
         z.writestr("../evil.txt", "x")
     sha = hashlib.sha256((files / "vectors.zip").read_bytes()).hexdigest()
     cfg = {"source": f"{server}/vectors.zip", "sha256": sha, "member": "glove.twitter.27B.4d.txt"}
-    kv = pretrained.load(cfg, tmp_path / "dl")
+    kv = vector_files.load(cfg, tmp_path / "dl")
     assert np.allclose(kv["happy"], VECTORS[0])
     with pytest.raises(UserError, match=r"would be written outside .* refused"):
-        pretrained.load({**cfg, "member": "../evil.txt"}, tmp_path / "dl")
+        vector_files.load({**cfg, "member": "../evil.txt"}, tmp_path / "dl")
     assert not (tmp_path / "evil.txt").exists()
     with pytest.raises(UserError, match=r"no member 'nope.txt'"):
-        pretrained.load({**cfg, "member": "nope.txt"}, tmp_path / "dl")
+        vector_files.load({**cfg, "member": "nope.txt"}, tmp_path / "dl")
     with pytest.raises(UserError, match=r"set glove.member"):
-        pretrained.load({**cfg, "member": None}, tmp_path / "dl")
+        vector_files.load({**cfg, "member": None}, tmp_path / "dl")

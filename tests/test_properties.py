@@ -7,8 +7,8 @@ from hypothesis.extra.numpy import arrays
 from ruamel.yaml import YAML
 
 from conftest import ROOT
-from stages.metrics import summary
-from stages.text import Preprocessor
+from embedding_bench.metrics import summary
+from embedding_bench.text import Preprocessor
 
 VARIANTS = YAML(typ="safe").load(ROOT / "params.yaml")["preprocess"]["variants"]
 PREPROCESSORS = {name: Preprocessor(options, name) for name, options in VARIANTS.items()}

@@ -6,7 +6,7 @@ from ruamel.yaml import YAML
 
 from conftest import ROOT
 
-SOURCES = sorted((ROOT / "stages").glob("*.py")) + sorted((ROOT / "bench").glob("*.py"))
+SOURCES = [p for folder in ("embedding_bench", "stages", "bench") for p in sorted((ROOT / folder).glob("*.py"))]
 FORBIDDEN = [
     (r"\bpickle\.loads?\(|\bimport pickle|\bcPickle|\bjoblib\.load\(|\bdill\.", "pickle"),
     (r"\btorch\.load\((?![^)]*weights_only\s*=\s*True)", "torch.load without weights_only=True"),

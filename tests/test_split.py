@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.errors import UserError
-from stages.splitting import split
+from embedding_bench.errors import UserError
+from embedding_bench.splits import split
 
 LABELS = ["a", "b", "c"]
 

@@ -1,7 +1,7 @@
 import pytest
 
-from stages.errors import UserError
-from stages.text import Preprocessor
+from embedding_bench.errors import UserError
+from embedding_bench.text import Preprocessor
 
 LIGHT = {"urls": "placeholder", "mentions": "placeholder", "hashtags": "split", "emoji": "words",
          "elongation": "shorten", "lowercase": True}

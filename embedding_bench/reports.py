@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
-from stages import fileio, metrics
+from embedding_bench import fileio, metrics
 
 
 def pr_curves(labels, y_true, probs):

@@ -9,11 +9,12 @@ import re
 from functools import lru_cache
 
 import emoji
+import numpy as np
 from nltk.stem import PorterStemmer, SnowballStemmer
 from nltk.tokenize import TweetTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from stages.errors import UserError
+from embedding_bench.errors import UserError
 
 URL_TOKEN, USER_TOKEN = "<url>", "<user>"
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -104,3 +105,20 @@ class Preprocessor:
             stem = _stemmer(o["stem"]).stem
             tokens = [stem(t) for t in tokens]
         return tokens
+
+
+def diagnostics(tables, baseline):
+    """Tokens per text, texts left empty, share of the as-given tokens lost, vocabulary size."""
+    report = {}
+    for name, df in tables.items():
+        lengths = df["tokens"].map(len).to_numpy()
+        given = sum(len(baseline.tokens(t)) for t in df["original_text"])
+        report[name] = {
+            "texts": len(df),
+            "tokens_per_text_mean": round(float(lengths.mean()), 3),
+            "tokens_per_text_p95": float(np.percentile(lengths, 95)),
+            "empty_texts": int(df["empty"].sum()),
+            "tokens_lost_share": round(1 - float(lengths.sum()) / max(given, 1), 4),
+        }
+    report["vocabulary_size"] = len({t for toks in tables["train"]["tokens"] for t in toks})
+    return report

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
+from transformers import get_linear_schedule_with_warmup
 
-from stages import bert, contextual, fileio
-from stages.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
-from stages.errors import UserError
-from stages.model import WordCNN, head_options, resolve_mode
-from stages.training import TokenIds
+from embedding_bench import contextual, fileio
+from embedding_bench.cnn import WordCNN, head_options, resolve_mode
+from embedding_bench.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
+from embedding_bench.errors import UserError
+from embedding_bench.vocab import TokenIds
 
 WEIGHTS, CONFIG = "model.safetensors", "model.json"
 
@@ -68,7 +69,7 @@ def inputs(config, tables, dirs):
         elif config["kind"] == "features":
             x = TokenFeatures(Path(dirs["contextual"], name), min_len)
         else:
-            tokenizer = bert.load_tokenizer(config["bert"])
+            tokenizer = contextual.load_tokenizer(config["bert"])
             x = Tokenized(tokenizer, df["text"].tolist(), config["bert"]["max_length"], min_len)
         out[name] = (x, y)
     return out
@@ -95,3 +96,16 @@ def load(folder):
         model = BertCNN(contextual.load_model(config["bert"], pretrained=False), n_labels, **head)
     model.load_state_dict(load_file(str(folder / WEIGHTS)))
     return model.eval(), config
+
+
+def training_options(p, kind):
+    """The `train` params, or for fine-tuning the `bert` ones: AdamW with a lower learning rate
+    for the transformer, linear warm-up and decay, gradient accumulation."""
+    if kind != "finetune":
+        return p["train"], None
+    b = p["bert"]
+    cfg = {**p["train"], "optimizer": "adamw", "lr": b["head_lr"], "transformer_lr": b["transformer_lr"],
+           "batch_size": b["finetune_batch_size"], "accumulate": b["accumulate"],
+           "max_epochs": b["finetune_epochs"]}
+    return cfg, lambda optimizer, steps: get_linear_schedule_with_warmup(
+        optimizer, int(b["warmup"] * steps), steps)

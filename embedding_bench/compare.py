@@ -1,9 +1,11 @@
 """The leaderboard: every experiment, grouped by configuration, mean and 95% interval over seeds,
 with the baseline's rows; and a paired test between two configurations on the same test texts.
 
-    python -m stages.compare                        # experiments of HEAD (dvc exp show --json)
-    python -m stages.compare --all-commits --out results/leaderboard
-    python -m stages.compare --pair embedding=glove,preprocessing=light embedding=word2vec,preprocessing=light
+    embedding-bench compare                        # experiments of HEAD (dvc exp show --json)
+    embedding-bench compare --all-commits --out results/leaderboard
+    embedding-bench compare --pair embedding=glove,preprocessing=light embedding=word2vec,preprocessing=light
+
+(`python -m embedding_bench.compare ...` is the same.)
 
 A configuration is (embedding, preprocessing, mode, threshold); seeds are its repetitions.
 Intervals are Student-t 95% intervals of the mean over seeds. The paired test compares the
@@ -24,8 +26,8 @@ import pandas as pd
 from ruamel.yaml import YAML
 from scipy import stats
 
-from stages.cli import stage_main
-from stages.errors import UserError
+from embedding_bench.cli import stage_main
+from embedding_bench.errors import UserError
 
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss")
 KEYS = ("embedding", "preprocessing", "mode", "threshold")
@@ -233,8 +235,9 @@ def dvc_exp_show(all_commits):
 
 
 @stage_main
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def main(argv=None, prog=None):
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--from-json", type=Path, help="saved output of `dvc exp show --json`")
     ap.add_argument("--all-commits", action="store_true", help="experiments of every commit")
     ap.add_argument("--out", type=Path, help="write OUT.md and OUT.html")

@@ -1,7 +1,7 @@
 """Reproducible CNN training: seeds, batches, early stopping on validation.
 
-Inputs are any object with len() and batch(indices) -> model input: token ids (TokenIds here),
-memory-mapped contextual features or tokenized texts (stages/contextual.py)."""
+Inputs are any object with len() and batch(indices) -> model input: token ids (vocab.TokenIds),
+memory-mapped contextual features or tokenized texts (contextual.py)."""
 
 import copy
 import os
@@ -10,8 +10,6 @@ import random
 import numpy as np
 import torch
 from tqdm import tqdm
-
-from stages.embeddings import UNK
 
 
 def make_reproducible(seed):
@@ -22,35 +20,6 @@ def make_reproducible(seed):
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(len(os.sched_getaffinity(0)))
-
-
-def encode(token_lists, vocab, max_len):
-    """Token lists -> lists of ids (unknown words -> <unk>), cut at max_len tokens."""
-    index = {w: i for i, w in enumerate(vocab)}
-    unk = index[UNK]
-    return [np.array([index.get(t, unk) for t in tokens[:max_len]], dtype=np.int64)
-            for tokens in token_lists]
-
-
-def pad(ids, min_len):
-    """A (batch, time) LongTensor, zero-padded to the longest text (at least min_len)."""
-    out = np.zeros((len(ids), max(min_len, max(len(x) for x in ids))), dtype=np.int64)
-    for row, x in zip(out, ids):
-        row[:len(x)] = x
-    return torch.from_numpy(out)
-
-
-class TokenIds:
-    """The token ids of one split, padded per batch."""
-
-    def __init__(self, token_lists, vocab, max_len, min_len):
-        self.ids, self.min_len = encode(token_lists, vocab, max_len), min_len
-
-    def __len__(self):
-        return len(self.ids)
-
-    def batch(self, idx):
-        return pad([self.ids[i] for i in idx], self.min_len)
 
 
 def batches(inputs, y, batch_size, generator=None):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stages.errors import UserError
+from embedding_bench.errors import UserError
 
 SPLITS = ("train", "val", "test")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",

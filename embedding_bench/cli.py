@@ -5,7 +5,7 @@ import argparse
 import functools
 import sys
 
-from stages.errors import UserError
+from embedding_bench.errors import UserError
 
 EXIT_USER_ERROR = 2
 

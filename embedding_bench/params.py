@@ -5,7 +5,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from stages.errors import UserError
+from embedding_bench.errors import UserError
 
 PARAMS_FILE = Path("params.yaml")
 EMBEDDINGS = ("random", "word2vec", "glove", "bert")

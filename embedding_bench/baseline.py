@@ -1,0 +1,27 @@
+"""The reference row: TF-IDF (1-2 grams) + one-vs-rest logistic regression (scikit-learn), trained
+on the same splits and preprocessing variant as the CNN."""
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+
+
+def model(cfg, seed):
+    return make_pipeline(
+        TfidfVectorizer(ngram_range=(1, cfg["ngram_max"]), min_df=cfg["min_df"], sublinear_tf=True,
+                        lowercase=False, token_pattern=r"\S+"),  # the variant decided the tokens
+        OneVsRestClassifier(LogisticRegression(C=cfg["C"], class_weight=cfg["class_weight"],
+                                               max_iter=1000, random_state=seed)))
+
+
+def fit_predict(tables, labels, cfg, seed):
+    """Fit on train; ({split: label matrix}, {split: probabilities}) for val and test."""
+    y = {name: df[labels].to_numpy() for name, df in tables.items()}
+    trainable = y["train"].any(axis=0)  # a label never seen in training cannot be fitted: p = 0
+    clf = model(cfg, seed).fit(tables["train"]["text"], y["train"][:, trainable])
+    probs = {}
+    for name in ("val", "test"):
+        probs[name] = y[name] * 0.0
+        probs[name][:, trainable] = clf.predict_proba(tables[name]["text"])
+    return {k: y[k] for k in ("val", "test")}, probs

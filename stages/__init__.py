@@ -1,1 +1,0 @@
-"""The pipeline's stages (`python -m stages.<name>`) and the library code they share."""
