@@ -7,7 +7,10 @@ with the baseline's rows; and a paired test between two configurations on the sa
 
 (`python -m embedding_bench.compare ...` is the same.)
 
-A configuration is (embedding, preprocessing, mode, threshold); seeds are its repetitions.
+A configuration is every param but `seed` (of the preprocessing variants, only the one used; for
+the baseline, none of the CNN's params): runs equal in all of them are repetitions of one
+configuration, whatever differs makes another row, and the params that differ between the rows
+are shown as columns. `--pair` selectors must each match exactly one configuration.
 Intervals are Student-t 95% intervals of the mean over seeds. The paired test compares the
 per-text Jaccard of two configurations (averaged over their seeds) by a paired bootstrap over
 test texts, and their per-seed scores by Welch's t-test, so that a "slightly better" result can
@@ -29,9 +32,58 @@ from scipy import stats
 from embedding_bench.cli import stage_main
 from embedding_bench.errors import UserError
 
-SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss")
-KEYS = ("embedding", "preprocessing", "mode", "threshold")
+SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss", "empty_prediction_rate")
+AXES = ("model", "embedding", "preprocessing", "mode", "rule")
+# Params that only the CNN reads: a baseline row's configuration leaves them out.
+CNN_ONLY = ("embedding", "vocab", "random", "word2vec", "glove", "bert", "cnn", "train")
+# Params the axis columns already show, and selector names kept for them.
+IN_AXES = ("dataset", "embedding", "preprocessing", "cnn.mode", "bert.finetune",
+           "evaluate.threshold", "evaluate.at_least_one")
+ALIASES = {"threshold": "evaluate.threshold", "at_least_one": "evaluate.at_least_one"}
 PREDICTIONS = {"cnn": "", "baseline": "_baseline"}  # suffixes of dirs.predictions (dvc.yaml)
+FILES = {"cnn": ("metrics/metrics.json", "metrics/thresholds.json"),
+         "baseline": ("metrics/baseline/metrics.json", "metrics/baseline/thresholds.json")}
+
+
+def as_text(value):
+    """A param value as `dvc exp run -S` writes it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def flatten(tree, prefix=""):
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = as_text(value)
+    return flat
+
+
+def configuration(params, model):
+    """Everything that can change a model's result: every param but `seed`, dotted, as text; of
+    the preprocessing variants only the one used; for the baseline, none of the CNN's params."""
+    p = {k: v for k, v in params.items() if k not in ("seed", "preprocess")}
+    variants = (params.get("preprocess") or {}).get("variants") or {}
+    p["preprocess"] = {"variant": variants.get(params.get("preprocessing")) or {}}
+    if model == "baseline":
+        p = {k: v for k, v in p.items() if k not in CNN_ONLY}
+    return flatten(p)
+
+
+def rule(params, thresholds):
+    """The decision rule: threshold, and `+top1` where at_least_one was in force (as evaluate
+    resolved it, recorded in thresholds.json; the param where an older run lacks that)."""
+    forced = (thresholds or {}).get("at_least_one")
+    if forced is None:
+        forced = (params.get("evaluate") or {}).get("at_least_one") is True
+    return f"{params['evaluate']['threshold']}" + (" +top1" if forced else "")
 
 
 def interval(values, confidence=0.95):
@@ -116,28 +168,45 @@ def consistent(records, lock_reader=read_lock):
 
 
 def runs(records):
-    """Rows of (config..., seed, model, rev, metrics): the CNN and the baseline of each record,
-    the latest record kept where a (configuration, seed) ran more than once."""
+    """One row per (model, configuration, seed): the CNN and the baseline of each record, with
+    axes, metrics and the configuration; the latest record kept where one ran more than once."""
     rows = {}
     for r in sorted(records, key=lambda r: r["timestamp"]):
         p = r["params"]
-        common = {"preprocessing": p["preprocessing"], "threshold": str(p["evaluate"]["threshold"]),
-                  "seed": p["seed"], "rev": r["rev"], "dataset": p.get("dataset")}
-        cnn = {**common, "model": "cnn", "embedding": p["embedding"], "mode": mode_of(p),
-               **r["metrics"]["metrics/metrics.json"]["test"]}
-        rows[tuple(cnn[k] for k in (*KEYS, "seed", "dataset"))] = cnn
-        base = r["metrics"].get("metrics/baseline/metrics.json", {}).get("test")
-        if base:
-            row = {**common, "model": "baseline", "embedding": "tf-idf", "mode": "logreg", **base}
-            rows[tuple(row[k] for k in (*KEYS, "seed", "dataset"))] = row
+        for model, (metrics_file, rule_file) in FILES.items():
+            test = (r["metrics"].get(metrics_file) or {}).get("test")
+            if not test:
+                continue
+            config = configuration(p, model)
+            row = {"dataset": p.get("dataset"), "model": model,
+                   "embedding": p["embedding"] if model == "cnn" else "tf-idf",
+                   "preprocessing": p["preprocessing"],
+                   "mode": mode_of(p) if model == "cnn" else "logreg",
+                   "rule": rule(p, r["metrics"].get(rule_file)), "seed": p["seed"], "rev": r["rev"],
+                   "config": json.dumps(config, sort_keys=True), "params": config, **test}
+            rows[(model, row["config"], row["seed"])] = row
     return pd.DataFrame(list(rows.values()))
 
 
+def differing(table):
+    """Params, beyond those the axis columns show, whose value differs between configurations of
+    one model (a baseline has no CNN params; a param one run has and another lacks differs)."""
+    keys = sorted(set().union(*table["params"]) - set(IN_AXES))
+    return [k for k in keys if any(len({p.get(k) for p in group}) > 1
+                                   for _, group in table.groupby("model")["params"])]
+
+
 def leaderboard(table):
+    extra = differing(table)
     out = []
-    for config, group in table.groupby(["dataset", *KEYS], sort=False):
-        row = dict(zip(["dataset", *KEYS], config), seeds=len(group))
+    for _, group in table.groupby("config", sort=False):
+        first = group.iloc[0]
+        row = {k: first[k] for k in ("dataset", *AXES)}
+        row.update({k: first["params"].get(k, "") for k in extra}, seeds=len(group))
         for metric in SHOWN:
+            if metric not in group:
+                row[metric] = "n/a"  # a run made before the pipeline reported it
+                continue
             mean, half = interval(group[metric])
             row[metric] = f"{mean:.4f}" + ("" if np.isnan(half) else f" ± {half:.4f}")
         row["_sort"] = group["jaccard"].mean()
@@ -147,15 +216,30 @@ def leaderboard(table):
 
 
 def select(table, spec):
-    """Rows matching 'key=value,key=value' (keys: embedding, preprocessing, mode, threshold)."""
+    """The runs of the one configuration matching 'key=value,...'. Keys: the axis columns
+    (model, embedding, preprocessing, mode, rule, dataset), `threshold`, `at_least_one`, or any
+    dotted param (`bert.model=...`). No match, or more than one configuration, is an error that
+    lists the candidates."""
     rows = table
     for item in spec.split(","):
         key, _, value = item.partition("=")
-        if key not in KEYS:
-            raise UserError(f"--pair: unknown key {key!r}; use {', '.join(KEYS)}")
-        rows = rows[rows[key].astype(str) == value]
+        key = ALIASES.get(key, key)
+        if key in ("dataset", *AXES):
+            rows = rows[rows[key].astype(str) == value]
+        elif any(key in p for p in table["params"]):
+            rows = rows[[p.get(key) == value for p in rows["params"]]]
+        else:
+            raise UserError(f"--pair: unknown key {key!r}; use {', '.join(('dataset', *AXES))}, "
+                            f"threshold, at_least_one or a dotted param such as cnn.filters")
     if rows.empty:
         raise UserError(f"--pair: no experiment matches {spec!r}")
+    if rows["config"].nunique() > 1:
+        extra = differing(table)
+        candidates = [", ".join(f"{k}={r[k]}" for k in AXES) +
+                      "".join(f", {k}={r['params'][k]}" for k in extra if k in r["params"])
+                      for r in rows.drop_duplicates("config").to_dict("records")]
+        raise UserError(f"--pair: {spec!r} matches {len(candidates)} configurations; add keys to "
+                        f"pick one of:\n  " + "\n  ".join(candidates))
     return rows
 
 

@@ -5,6 +5,11 @@
 - subset_accuracy: exact match of the whole label set.
 - hamming_loss: share of wrong label bits. Per-label binary "accuracy" is 1 - hamming_loss and is
   deliberately not reported: on sparse multilabel data it looks flattering.
+- empty_prediction_rate / true_empty_rate: share of texts with no predicted / no true label. Far
+  apart, they say the decision rule (not the embedding) decides much of the comparison.
+
+The decision rule turns probabilities into label sets: a threshold per label (0.5, or tuned on
+validation), then, with `at_least_one`, the most probable label for a text that passed none.
 """
 
 import numpy as np
@@ -32,6 +37,8 @@ def summary(y_true, y_pred):
         "recall_macro": skm.recall_score(y_true, y_pred, average="macro", **kw),
         "subset_accuracy": skm.accuracy_score(y_true, y_pred),
         "hamming_loss": skm.hamming_loss(y_true[:, labels], y_pred[:, labels]),
+        "empty_prediction_rate": float((~y_pred[:, labels].any(axis=1)).mean()),
+        "true_empty_rate": float((~y_true[:, labels].any(axis=1)).mean()),
     }
 
 
@@ -73,18 +80,37 @@ def tune_thresholds(y_val, p_val):
     return thresholds
 
 
-def score(labels, y, probs, threshold):
+def resolve_at_least_one(setting, y_train):
+    """evaluate.at_least_one: true / false as given; `auto` is true exactly when every training
+    text has a label (then an empty prediction is always wrong), decided on training data only."""
+    if setting == "auto":
+        return bool(np.asarray(y_train).any(axis=1).all())
+    return bool(setting)
+
+
+def decide(probs, thresholds, at_least_one):
+    """Label sets (0/1) from probabilities: each label's threshold; with at_least_one, a text that
+    passed no threshold gets its most probable label (ties: the first label)."""
+    predicted = (probs >= thresholds).astype(np.int8)
+    if at_least_one:
+        empty = ~predicted.any(axis=1)
+        predicted[np.flatnonzero(empty), probs[empty].argmax(axis=1)] = 1
+    return predicted
+
+
+def score(labels, y, probs, threshold, at_least_one=False):
     """Everything evaluate reports for one model: {split: summary}, per-label test metrics, the
-    thresholds used, and the test predictions as a table (per-text Jaccard, what `compare --pair`
-    compares between experiments; true, predicted, probability per label)."""
+    decision rule used (thresholds, at_least_one), and the test predictions as a table (per-text
+    Jaccard, what `compare --pair` compares between experiments; true, predicted, probability per
+    label)."""
     thresholds = (tune_thresholds(y["val"], probs["val"]) if threshold == "tuned"
                   else np.full(len(labels), float(threshold)))
-    predicted = {name: (probs[name] >= thresholds).astype(np.int8) for name in probs}
+    predicted = {name: decide(probs[name], thresholds, at_least_one) for name in probs}
     results = {name: summary(y[name], predicted[name]) for name in probs}
     table = {"jaccard": sample_jaccard(y["test"], predicted["test"])}
     for j, label in enumerate(labels):
         table[f"true.{label}"] = y["test"][:, j].astype(np.int8)
         table[f"pred.{label}"] = predicted["test"][:, j]
         table[f"prob.{label}"] = probs["test"][:, j]
-    return (results, per_label(y["test"], predicted["test"], labels),
-            dict(zip(labels, thresholds.tolist())), table)
+    rule = {"thresholds": dict(zip(labels, thresholds.tolist())), "at_least_one": int(at_least_one)}
+    return results, per_label(y["test"], predicted["test"], labels), rule, table

@@ -25,7 +25,7 @@ def load(path=PARAMS_FILE):
 
 def _choice(value, valid, where, path):
     if value not in valid:
-        raise UserError(f"{path}: {where} is {value!r}; valid values: {', '.join(valid)}")
+        raise UserError(f"{path}: {where} is {value!r}; valid values: {', '.join(map(str, valid))}")
 
 
 def _typed(params, dotted, kind, path):
@@ -52,6 +52,8 @@ def check(params, path=PARAMS_FILE):
                                  or not 0 < threshold < 1):
         raise UserError(f"{path}: evaluate.threshold is {threshold!r}; use a number between 0 and 1, "
                         f"or tuned")
+    _choice(params.get("evaluate", {}).get("at_least_one"), ("auto", True, False),
+            "evaluate.at_least_one", path)
     for dotted, kind in [("seed", int), ("split.seed", int), ("split.test_size", float),
                          ("split.val_size", float),
                          ("train.batch_size", int), ("train.max_epochs", int),

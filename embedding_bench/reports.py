@@ -1,6 +1,7 @@
 """Writing one model's evaluation, the same way for the CNN (evaluate) and the baseline:
 metrics, per-label metrics, thresholds, plot data and test predictions."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,25 @@ def pr_curves(labels, y_true, probs):
     return curves
 
 
-def write(args, labels, test_ids, y, probs, threshold):
-    results, per_label, thresholds, table = metrics.score(labels, y, probs, threshold)
+# The predicted share of texts without any label may exceed the true share by this much before
+# evaluate warns: beyond it, the decision rule rather than the model decides much of the score.
+EMPTY_RATE_MARGIN = 0.05
+
+
+def warn_if_rule_decides(results, threshold, at_least_one):
+    t = results["test"]
+    if t["empty_prediction_rate"] > t["true_empty_rate"] + EMPTY_RATE_MARGIN:
+        print(f"warning: no label predicted for {t['empty_prediction_rate']:.1%} of test texts, "
+              f"while {t['true_empty_rate']:.1%} have none: at threshold {threshold} the decision "
+              f"rule decides much of this score; compare with evaluate.at_least_one: true",
+              file=sys.stderr)
+
+
+def write(args, labels, test_ids, y, probs, threshold, at_least_one):
+    results, per_label, rule, table = metrics.score(labels, y, probs, threshold, at_least_one)
     fileio.write_json(metrics.rounded(results), Path(args.metrics, "metrics.json"))
     fileio.write_json(metrics.rounded({"per_label": per_label}), Path(args.metrics, "per_label.json"))
-    fileio.write_json(metrics.rounded({"thresholds": thresholds}), Path(args.metrics, "thresholds.json"))
+    fileio.write_json(metrics.rounded(rule), Path(args.metrics, "thresholds.json"))
     bars = [{"label": label, "f1": round(float(m["f1"]), 4)} for label, m in per_label.items()]
     curves = pr_curves(labels, y["test"], probs["test"])
     fileio.write_folder(args.plots, {
@@ -39,4 +54,7 @@ def write(args, labels, test_ids, y, probs, threshold):
     fileio.write_tables(args.predictions, {"test": predictions}, labels)
     t = results["test"]
     print(f"test jaccard {t['jaccard']:.4f}, f1_micro {t['f1_micro']:.4f}, "
-          f"f1_macro {t['f1_macro']:.4f} (threshold {threshold})")
+          f"f1_macro {t['f1_macro']:.4f}, no label predicted for {t['empty_prediction_rate']:.1%} "
+          f"(true {t['true_empty_rate']:.1%}) (threshold {threshold}"
+          f"{', at least one label' if at_least_one else ''})")
+    warn_if_rule_decides(results, threshold, at_least_one)

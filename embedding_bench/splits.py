@@ -6,6 +6,11 @@ import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
 
 from embedding_bench.errors import UserError
+from embedding_bench.text import Preprocessor
+
+# What counts as the same text across splits: case, spacing, tokenisation, and which URL or user
+# is mentioned are ignored (a retweet with another short link is the same tweet).
+SAME_TEXT = Preprocessor({"urls": "placeholder", "mentions": "placeholder", "lowercase": True})
 
 
 def stratified_holdout(y, size, seed):
@@ -31,3 +36,13 @@ def split(table, labels, test_size, val_size, seed):
             assigned[pool[out]] = name
     return {name: table[assigned == name].drop(columns="split").reset_index(drop=True)
             for name in ("train", "val", "test")}
+
+
+def duplicates(parts):
+    """Leakage check on {split: DataFrame with `text`}: texts of a later split that also occur in
+    an earlier one (after SAME_TEXT's normalisation), and repeated texts within train."""
+    keys = {name: df["text"].map(lambda t: " ".join(SAME_TEXT.tokens(t))) for name, df in parts.items()}
+    report = {"within_train": int(keys["train"].duplicated().sum())}
+    for first, second in (("train", "val"), ("train", "test"), ("val", "test")):
+        report[f"{second}_in_{first}"] = int(keys[second].isin(set(keys[first])).sum())
+    return report

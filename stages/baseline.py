@@ -2,7 +2,7 @@
 on the same splits and preprocessing variant, reported exactly like the CNN (metrics/baseline/,
 plots/baseline/, data/predictions_baseline/)."""
 
-from embedding_bench import baseline, fileio, params, reports
+from embedding_bench import baseline, fileio, metrics, params, reports
 from embedding_bench.cli import arguments, stage_main
 
 
@@ -12,7 +12,9 @@ def main():
     p = params.load()
     tables, labels = fileio.read_tables(args.data)
     y, probs = baseline.fit_predict(tables, labels, p["baseline"], p["seed"])
-    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"])
+    at_least_one = metrics.resolve_at_least_one(p["evaluate"]["at_least_one"],
+                                                tables["train"][labels].to_numpy())
+    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"], at_least_one)
 
 
 if __name__ == "__main__":

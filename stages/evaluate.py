@@ -2,7 +2,7 @@
 metrics/per_label.json and metrics/thresholds.json (test, per label), plot data in plots/,
 and data/predictions/ (per test text: true, predicted and probability per label)."""
 
-from embedding_bench import experiment, fileio, params, reports
+from embedding_bench import experiment, fileio, metrics, params, reports
 from embedding_bench.cli import arguments, stage_main
 from embedding_bench.training import make_reproducible, predict
 
@@ -19,7 +19,9 @@ def main():
                                               "contextual": args.contextual})
     probs = {name: predict(model, x) for name, (x, _) in data.items()}
     y = {name: labels_ for name, (_, labels_) in data.items()}
-    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"])
+    train_y = fileio.read_tables(args.data, ["train"])[0]["train"][labels].to_numpy()
+    at_least_one = metrics.resolve_at_least_one(p["evaluate"]["at_least_one"], train_y)
+    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"], at_least_one)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
-"""Stage: data/ingested/ -> data/split/{train,val,test}.parquet, with per-split label counts."""
+"""Stage: data/ingested/ -> data/split/{train,val,test}.parquet, with per-split label counts and
+the leakage check (texts in more than one split, repeated texts within train)."""
+
+import sys
 
 from embedding_bench import fileio, params
 from embedding_bench.cli import arguments, stage_main
-from embedding_bench.splits import split
+from embedding_bench.splits import duplicates, split
 
 
 @stage_main
@@ -19,8 +22,16 @@ def main():
     if no_positive:
         print(f"warning: labels with no positive example in training: {', '.join(no_positive)}")
     report["labels_without_training_examples"] = len(no_positive)
+    report["duplicates"] = duplicates(parts)
+    leaked = {k: v for k, v in report["duplicates"].items() if k != "within_train" and v}
+    if leaked:
+        print("warning: texts that occur in more than one split (test results are optimistic): "
+              + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in leaked.items()), file=sys.stderr)
+    if report["duplicates"]["within_train"]:
+        print(f"warning: {report['duplicates']['within_train']} repeated texts within train",
+              file=sys.stderr)
     fileio.write_json(report, args.report)
-    print("split: " + ", ".join(f"{k} {v['rows']}" for k, v in report.items() if isinstance(v, dict)))
+    print("split: " + ", ".join(f"{name} {len(df)}" for name, df in parts.items()))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,10 @@ def main():
             live.next_step()
 
         summary = fit(model, data["train"], data["val"], cfg, p["seed"], log, schedule)
-        for key, value in summary.items():
-            live.summary[key] = value
+        # the headline is the model kept (best validation loss), not the last epoch's numbers,
+        # which dvclive would otherwise put in the summary; the per-epoch curve stays in plots
+        live.summary = {"kept": {"epoch": summary["best_epoch"], "val_loss": summary["best_val_loss"]},
+                        "epochs_run": summary["epochs_run"]}
     experiment.save(model, args.out, {**config, **summary})
     print(f"train: {config['kind']} {config.get('mode', '')}, best epoch {summary['best_epoch']} "
           f"of {summary['epochs_run']}, val loss {summary['best_val_loss']:.4f}")

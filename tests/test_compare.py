@@ -124,3 +124,57 @@ def test_cli_writes_markdown_and_html(tmp_path, capsys):
     md = (tmp_path / "board.md").read_text()
     assert md.splitlines()[0].startswith("| dataset") and "glove" in md
     assert "<table" in (tmp_path / "board.html").read_text()
+
+
+def with_params(rec, **changes):
+    """A copy of an exp-show record with some params changed (dotted keys)."""
+    rec = json.loads(json.dumps(rec))
+    params = rec["data"]["params"]["params.yaml"]["data"]
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        node = params
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return rec
+
+
+def test_runs_differing_in_any_param_are_separate_configurations():
+    runs = [with_params(record("1", "glove", 1, 0.60), **{"baseline.C": 1.0, "cnn.filters": 100}),
+            with_params(record("2", "glove", 2, 0.62), **{"baseline.C": 1.0, "cnn.filters": 100}),
+            with_params(record("3", "glove", 1, 0.70), **{"baseline.C": 0.1, "cnn.filters": 200})]
+    # the first two runs are seeds of one configuration; the third differs in both params
+    exp = [{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
+            "experiments": [{"name": "e", "revs": [r]} for r in runs]}]
+    board = compare.leaderboard(compare.runs(compare.experiments(exp)))
+    cnn = board[board["model"] == "cnn"]
+    assert cnn[["cnn.filters", "seeds"]].values.tolist() == [["200", 1], ["100", 2]]
+    baseline = board[board["model"] == "baseline"]  # the baseline reads baseline.C, not cnn.*
+    assert sorted(baseline[["baseline.C", "seeds"]].values.tolist()) == [["0.1", 1], ["1.0", 2]]
+    assert set(baseline["cnn.filters"]) == {""}
+
+
+def test_pair_selector_must_match_exactly_one_configuration():
+    exp = [{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
+            "experiments": [{"name": "e", "revs": [with_params(record("1", "glove", 1, 0.6))]},
+                            {"name": "e", "revs": [with_params(record("2", "glove", 1, 0.7),
+                                                               **{"evaluate.threshold": "tuned"})]},
+                            {"name": "e", "revs": [with_params(record("3", "glove", 1, 0.8),
+                                                               **{"cnn.filters": 50})]}]}]
+    table = compare.runs(compare.experiments(exp))
+    with pytest.raises(compare.UserError, match="matches 3 configurations") as e:
+        compare.select(table, "embedding=glove")
+    assert "rule=tuned" in str(e.value) and "cnn.filters=50" in str(e.value)
+    assert set(compare.select(table, "embedding=glove,threshold=tuned")["rev"]) == {"2"}
+    assert set(compare.select(table, "embedding=glove,cnn.filters=50")["rev"]) == {"3"}
+    with pytest.raises(compare.UserError, match="unknown key 'colour'"):
+        compare.select(table, "colour=red")
+
+
+def test_rule_column_shows_threshold_and_at_least_one():
+    rec = record("1", "glove", 1, 0.6)
+    rec["data"]["metrics"]["metrics/thresholds.json"] = {"data": {"at_least_one": 1}}
+    table = compare.runs(compare.experiments([{"rev": "c0", "data": {"rev": "c0", "params": {},
+                                                                      "metrics": {}},
+                                               "experiments": [{"name": "e", "revs": [rec]}]}]))
+    assert dict(zip(table["model"], table["rule"])) == {"cnn": "0.5 +top1", "baseline": "0.5"}

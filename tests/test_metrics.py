@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from embedding_bench.metrics import per_label, summary
+from embedding_bench.metrics import decide, per_label, resolve_at_least_one, score, summary
+from embedding_bench.reports import warn_if_rule_decides
 
 # 3 texts x 3 labels, computed by hand below
 Y_TRUE = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]])
@@ -45,3 +46,42 @@ def test_a_single_label_is_scored_as_one_label_not_two_classes():
     assert m["jaccard"] == pytest.approx((1 + 1 + 0 + 0) / 4)  # the empty-empty text scores 1
     assert m["hamming_loss"] == pytest.approx(0.5)
     assert per_label(y, p, ["joy"])["joy"]["support"] == 2
+
+
+def test_empty_rates():
+    m = summary(Y_TRUE, Y_PRED)  # text 3 has no true and no predicted label
+    assert m["empty_prediction_rate"] == pytest.approx(1 / 3)
+    assert m["true_empty_rate"] == pytest.approx(1 / 3)
+
+
+def test_at_least_one_fills_only_empty_predictions():
+    probs = np.array([[0.9, 0.2, 0.1], [0.3, 0.4, 0.2], [0.1, 0.1, 0.45], [0.6, 0.7, 0.1]])
+    plain = decide(probs, np.full(3, 0.5), at_least_one=False)
+    forced = decide(probs, np.full(3, 0.5), at_least_one=True)
+    assert plain.tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 0]]
+    assert forced.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]  # top-1 where empty
+    assert forced.any(axis=1).all()
+    confident = probs[[0, 3]]  # every text already has a label: the rule changes nothing
+    assert (decide(confident, 0.5, True) == decide(confident, 0.5, False)).all()
+
+
+def test_at_least_one_auto_follows_the_training_labels():
+    assert resolve_at_least_one("auto", [[1, 0], [0, 1]]) is True
+    assert resolve_at_least_one("auto", [[1, 0], [0, 0]]) is False  # empty sets are real here
+    assert resolve_at_least_one(True, [[0, 0]]) is True and resolve_at_least_one(False, [[1]]) is False
+
+
+def test_score_records_the_rule_and_warns_when_it_decides(capsys):
+    y = {"val": np.array([[1, 0], [0, 1]]), "test": np.array([[1, 0], [0, 1], [1, 1], [0, 1]])}
+    probs = {"val": np.array([[0.9, 0.1], [0.2, 0.8]]),
+             "test": np.array([[0.4, 0.1], [0.2, 0.3], [0.9, 0.7], [0.1, 0.45]])}
+    results, _, rule, table = score(["a", "b"], y, probs, 0.5, at_least_one=False)
+    assert rule == {"thresholds": {"a": 0.5, "b": 0.5}, "at_least_one": 0}
+    assert results["test"]["empty_prediction_rate"] == 0.75 and results["test"]["true_empty_rate"] == 0
+    warn_if_rule_decides(results, 0.5, False)
+    assert "no label predicted for 75.0% of test texts, while 0.0% have none" in capsys.readouterr().err
+    results, _, rule, _ = score(["a", "b"], y, probs, 0.5, at_least_one=True)
+    assert rule["at_least_one"] == 1 and results["test"]["empty_prediction_rate"] == 0
+    assert results["test"]["jaccard"] == pytest.approx((1 + 1 + 1 + 1) / 4)
+    warn_if_rule_decides(results, 0.5, True)
+    assert capsys.readouterr().err == ""

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from embedding_bench.errors import UserError
-from embedding_bench.splits import split
+from embedding_bench.splits import duplicates, split
 
 LABELS = ["a", "b", "c"]
 
@@ -55,3 +55,15 @@ def test_given_val_is_kept():
 def test_single_row_cannot_be_split():
     with pytest.raises(UserError, match="cannot hold out 20% of 1 rows"):
         split(table(n=1), LABELS, 0.2, 0.1, seed=1)
+
+
+def test_duplicates_across_and_within_splits_are_counted():
+    parts = {"train": pd.DataFrame({"text": ["I love it", "i  LOVE it", "so sad", "@ann look http://t.co/a"]}),
+             "val": pd.DataFrame({"text": ["So sad", "new text"]}),
+             "test": pd.DataFrame({"text": ["@bob look https://t.co/zz", "new text", "unseen"]})}
+    # train repeats "i love it" (case, spacing); val's "so sad" is in train; test's mention+link
+    # tweet is train's with another user and link; test's "new text" is in val
+    assert duplicates(parts) == {"within_train": 1, "val_in_train": 1, "test_in_train": 1,
+                                 "test_in_val": 1}
+    clean = {name: pd.DataFrame({"text": [f"{name} {i}" for i in range(3)]}) for name in parts}
+    assert set(duplicates(clean).values()) == {0}
