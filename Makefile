@@ -1,4 +1,5 @@
-# `make repro` runs the pipeline on the embedded sample; `make test` runs the tests.
+# `make repro` runs the pipeline on the embedded sample; `make test` runs the tests;
+# `make show` lists the experiments by their headline metrics.
 # Both create .venv and install the pinned requirements first, if needed.
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # DVC stages run `python -m stages.<name>`: that must be this environment's python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install repro test lock clean
+.PHONY: install repro show test lock clean
 
 install: $(INSTALLED)
 
@@ -22,6 +23,12 @@ $(INSTALLED): requirements.txt pyproject.toml
 repro: install
 	$(BIN)/dvc repro
 	$(BIN)/dvc metrics show metrics/metrics.json metrics/baseline/metrics.json
+
+# The experiments with the axes, the decision rule and the headline metrics only (every
+# diagnostics file is a metrics file too: plain `dvc exp show` prints hundreds of columns).
+SHOWN := ^(Experiment|Created|embedding|preprocessing|seed|cnn\.mode|bert\.finetune|evaluate\..*|(cnn|baseline)\.(jaccard|f1_micro|f1_macro|hamming_loss|empty_prediction_rate))$$
+show: install
+	$(BIN)/dvc exp show --no-pager --drop '.*' --keep '$(SHOWN)'
 
 test: install
 	$(BIN)/python -m pytest
