@@ -2,11 +2,13 @@
 pipeline stages.
 
     embedding-bench compare [--all-commits] [--out PATH] [--pair A B]   the leaderboard
+    embedding-bench review --base BASE_HEADLINE                         PR review: change vs noise
 """
 
 import sys
 
-COMMANDS = {"compare": "the leaderboard and the paired test over `dvc exp show`"}
+COMMANDS = {"compare": "the leaderboard and the paired test over `dvc exp show`",
+            "review": "headline metrics against the base branch's, judged against seed spread"}
 
 
 def main(argv=None):
@@ -15,9 +17,10 @@ def main(argv=None):
         print(__doc__.strip() + "\n\ncommands:\n" +
               "\n".join(f"  {name:10} {what}" for name, what in COMMANDS.items()))
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    from embedding_bench import compare  # imported only when asked: it pulls in scipy and dvc
+    import importlib  # a command's module is imported only when asked: they pull in scipy and dvc
 
-    return compare.main(argv[1:], prog=f"embedding-bench {argv[0]}")
+    command = importlib.import_module(f"embedding_bench.{argv[0]}")
+    return command.main(argv[1:], prog=f"embedding-bench {argv[0]}")
 
 
 if __name__ == "__main__":

@@ -178,3 +178,22 @@ def test_rule_column_shows_threshold_and_at_least_one():
                                                                       "metrics": {}},
                                                "experiments": [{"name": "e", "revs": [rec]}]}]))
     assert dict(zip(table["model"], table["rule"])) == {"cnn": "0.5 +top1", "baseline": "0.5"}
+
+
+def test_review_calls_a_change_noise_only_within_the_seed_spread(tmp_path):
+    from embedding_bench import review
+
+    table = compare.runs(compare.experiments(EXP_JSON))
+    current = compare.experiments(EXP_JSON)[0]["params"]  # glove, light: seeds 1-3 ran
+    spread = review.seed_spread(table, current)
+    sd, n = spread["cnn"]["jaccard"]
+    assert n == 3 and sd == pytest.approx(0.02)  # 0.60, 0.62, 0.64
+    base = {"cnn": {"jaccard": 0.60}, "baseline": {"jaccard": 0.5}}
+    head = {"cnn": {"jaccard": 0.63}, "baseline": {"jaccard": 0.5}}
+    md = review.table_md(base, head, spread)
+    assert "| cnn | jaccard | 0.6000 | 0.6300 | +0.0300 | 0.0200 (3) | within seed spread (noise) |" in md
+    md = review.table_md(base, {"cnn": {"jaccard": 0.70}, "baseline": {"jaccard": 0.5}}, spread)
+    assert "+0.1000 | 0.0200 (3) | beyond seed spread |" in md
+    lone = review.seed_spread(table, {**current, "embedding": "bert"})  # never ran: no spread
+    assert "cnn" not in lone
+    assert "no seed spread measured" in review.table_md(base, head, lone)

@@ -81,7 +81,8 @@ LAYERS = [["errors"],
           ["cli", "params", "fileio", "datasets", "text", "vocab", "metrics", "cnn",
            "training", "baseline"],
           ["splits", "vector_files", "reports", "contextual"],
-          ["static_embeddings", "experiment", "compare"]]
+          ["static_embeddings", "experiment", "compare"],
+          ["review"]]
 
 
 def test_package_layers_go_one_way_and_never_import_stages():

@@ -108,8 +108,14 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     # the leaderboard and the paired test over the commit and its experiments, from DVC's cache
     board = run([BIN / "embedding-bench", "compare", "--pair", "embedding=random",
                  "embedding=word2vec"], repo).stdout
-    assert re.search(r"\| sample +\| random +\| light +\| rand +\| +0.5 \| +1 \|", board), board
+    assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| +1 \|", board), board
     assert "paired bootstrap over texts" in board and "on 120 test texts" in board
+
+    # PR review: the headline against a base made on this machine (here: the same numbers)
+    (repo.parent / "base.json").write_text((repo / "metrics/headline.json").read_text())
+    review = run([BIN / "embedding-bench", "review", "--base", str(repo.parent / "base.json")],
+                 repo).stdout
+    assert re.search(r"\| cnn \| jaccard \| (0\.\d{4}) \| \1 \| \+0\.0000 \|", review), review
 
 
 def metrics_files(repo):
