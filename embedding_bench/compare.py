@@ -83,7 +83,7 @@ def rule(params, thresholds):
     forced = (thresholds or {}).get("at_least_one")
     if forced is None:
         forced = (params.get("evaluate") or {}).get("at_least_one") is True
-    return f"{params['evaluate']['threshold']}" + (" +top1" if forced else "")
+    return f"{params['evaluate']['threshold']}" + ("+top1" if forced else "")
 
 
 def interval(values, confidence=0.95):

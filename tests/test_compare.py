@@ -177,7 +177,7 @@ def test_rule_column_shows_threshold_and_at_least_one():
     table = compare.runs(compare.experiments([{"rev": "c0", "data": {"rev": "c0", "params": {},
                                                                       "metrics": {}},
                                                "experiments": [{"name": "e", "revs": [rec]}]}]))
-    assert dict(zip(table["model"], table["rule"])) == {"cnn": "0.5 +top1", "baseline": "0.5"}
+    assert dict(zip(table["model"], table["rule"])) == {"cnn": "0.5+top1", "baseline": "0.5"}
 
 
 def test_review_calls_a_change_noise_only_within_the_seed_spread(tmp_path):
