@@ -1,7 +1,16 @@
-"""params.yaml, read once and checked, so that a typo fails before any work is done."""
+"""params.yaml, read once and checked against one schema (pydantic) before any stage acts on it:
+unknown keys at any level (with a "did you mean"), types, ranges and names that must exist fail
+with one message naming the param, so that a typo never runs silently.
 
+Stages get the params as plain dicts, exactly as written in params.yaml (DVC reads that file too).
+"""
+
+import difflib
 from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
 
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model,
+                      model_validator)
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -10,6 +19,186 @@ from embedding_bench.errors import UserError
 PARAMS_FILE = Path("params.yaml")
 EMBEDDINGS = ("random", "word2vec", "glove", "bert")
 CNN_MODES = ("auto", "rand", "static", "non_static", "multichannel")
+
+Positive = Annotated[int, Field(ge=1)]
+Share = Annotated[float, Field(gt=0, lt=1)]
+
+# The preprocessing steps and their values (the first is "do nothing"), implemented by text.py,
+# whose stop-word lists and stemmers have exactly these names.
+PREPROCESSING_STEPS = {
+    "urls": ("keep", "placeholder", "remove"),
+    "mentions": ("keep", "placeholder", "remove"),
+    "hashtags": ("keep", "word", "split"),
+    "emoji": ("keep", "words", "remove"),
+    "elongation": ("keep", "shorten"),
+    "lowercase": (False, True),
+    "alnum_only": (False, True),
+    "stopwords": (None, "sklearn"),
+    "stem": (None, "porter", "snowball"),
+}
+
+
+class Section(BaseModel):
+    # strict: "fifty" is no int and "1" no number; extra keys are typos, not silently ignored
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Labels(Section):
+    layout: Literal["wide", "long"]
+    columns: list[str]
+    column: str
+    separator: str = Field(min_length=1)
+    names_file: Optional[str]
+
+
+class Ingest(Section):
+    path: str = Field(min_length=1)
+    files: dict[Literal["all", "train", "val", "test"], str] = Field(min_length=1)
+    format: Literal["auto", "csv", "tsv", "jsonl", "parquet"]
+    quoting: Literal["minimal", "none"]
+    encoding: str
+    id_column: Optional[str]
+    text_column: str
+    labels: Labels
+    on_bad_rows: Literal["drop", "error"]
+    max_chars: Optional[Positive]
+
+
+class Split(Section):
+    seed: int
+    test_size: Share
+    val_size: Share
+
+
+# A preprocessing variant: any of the steps, each with its valid values.
+Variant = create_model("Variant", __base__=Section,
+                       **{step: (Literal[values], values[0]) for step, values in PREPROCESSING_STEPS.items()})
+
+
+class Preprocess(Section):
+    variants: dict[str, Variant] = Field(min_length=1)
+
+
+class Vocab(Section):
+    min_count: Positive
+
+
+class Random(Section):
+    dim: Positive
+
+
+class Glove(Section):
+    source: str
+    sha256: Optional[str]
+    format: Literal["auto", "word2vec_binary", "word2vec_text", "glove_text"]
+    member: Optional[str]
+
+
+class Word2Vec(Section):
+    extra_files: list[str]
+    init: Optional[Literal["glove"]]
+    vector_size: Positive
+    window: Positive
+    min_count: Positive
+    sg: Literal[0, 1]
+    negative: Annotated[int, Field(ge=0)]
+    epochs: Positive
+
+
+class Bert(Section):
+    model: str = Field(min_length=1)
+    revision: Optional[str]
+    trust_remote_code: bool
+    max_length: Annotated[int, Field(ge=2)]  # [CLS] and [SEP] at least
+    layer: int
+    last_n: Positive
+    combine: Literal["mean", "sum"]
+    batch_size: Positive
+    dtype: Literal["auto", "float32", "bfloat16"]
+    device: str
+    finetune: bool
+    transformer_lr: Annotated[float, Field(gt=0)]
+    head_lr: Annotated[float, Field(gt=0)]
+    warmup: Annotated[float, Field(ge=0, lt=1)]
+    finetune_batch_size: Positive
+    accumulate: Positive
+    finetune_epochs: Positive
+
+
+class Cnn(Section):
+    mode: Literal[CNN_MODES]
+    filter_widths: list[Positive] = Field(min_length=1)
+    filters: Positive
+    dropout: Annotated[float, Field(ge=0, lt=1)]
+    max_norm: Annotated[float, Field(gt=0)]
+    max_len: Positive
+
+    @model_validator(mode="after")
+    def texts_fit_the_widest_filter(self):
+        if self.max_len < max(self.filter_widths):
+            raise ValueError(f"max_len {self.max_len} is shorter than the widest filter "
+                             f"({max(self.filter_widths)}): no filter could slide over a text")
+        return self
+
+
+class Train(Section):
+    optimizer: Literal["adadelta", "adam", "adamw"]
+    lr: Annotated[float, Field(gt=0)]
+    rho: Annotated[float, Field(gt=0, lt=1)]
+    batch_size: Positive
+    max_epochs: Positive
+    patience: Positive
+
+
+def _threshold(value):
+    if value == "tuned" or (type(value) in (int, float) and 0 < value < 1):
+        return value
+    raise ValueError("use a number between 0 and 1 (for every label), or tuned (per label, on validation)")
+
+
+def _auto_or_bool(value):
+    if value == "auto" or isinstance(value, bool):
+        return value
+    raise ValueError("use true, false or auto")
+
+
+class Evaluate(Section):
+    # one rule each, not unions: a union would report one complaint per alternative
+    threshold: Annotated[Any, AfterValidator(_threshold)]
+    at_least_one: Annotated[Any, AfterValidator(_auto_or_bool)]
+
+
+class Baseline(Section):
+    ngram_max: Positive
+    min_df: Positive
+    C: Annotated[float, Field(gt=0)]
+    class_weight: Optional[Literal["balanced"]]
+
+
+class Params(Section):
+    dataset: str
+    preprocessing: str
+    embedding: Literal[EMBEDDINGS]
+    seed: int
+    ingest: Ingest
+    split: Split
+    preprocess: Preprocess
+    vocab: Vocab
+    random: Random
+    glove: Glove
+    word2vec: Word2Vec
+    bert: Bert
+    cnn: Cnn
+    train: Train
+    evaluate: Evaluate
+    baseline: Baseline
+
+    @model_validator(mode="after")
+    def variant_exists(self):
+        if self.preprocessing not in self.preprocess.variants:
+            raise ValueError(f"preprocessing is {self.preprocessing!r}; valid values: "
+                             f"{', '.join(self.preprocess.variants)} (the keys of preprocess.variants)")
+        return self
 
 
 def load(path=PARAMS_FILE):
@@ -23,40 +212,51 @@ def load(path=PARAMS_FILE):
     return params
 
 
-def _choice(value, valid, where, path):
-    if value not in valid:
-        raise UserError(f"{path}: {where} is {value!r}; valid values: {', '.join(map(str, valid))}")
+def _model_at(location):
+    """The schema section at a location such as ('cnn', 'filter_width'), for suggestions."""
+    model = Params
+    for key in location[:-1]:
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        elif model is Preprocess or (field is None and model is Variant):
+            model = Variant  # preprocess.variants.<name>.<step>
+        else:
+            return None
+    return model
 
 
-def _typed(params, dotted, kind, path):
-    value = params
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            raise UserError(f"{path}: {dotted} is missing")
-        value = value[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise UserError(f"{path}: {dotted} must be {names}, got {value!r}")
-    return value
+def _message(error):
+    location = tuple(str(part) for part in error["loc"])
+    where = ".".join(location) or "params"
+    if error["type"] == "extra_forbidden":
+        model = _model_at(location)
+        known = list(model.model_fields) if model else []
+        guess = difflib.get_close_matches(location[-1], known, n=1)
+        hint = f"; did you mean {'.'.join((*location[:-1], guess[0]))}?" if guess else (
+            f"; known keys here: {', '.join(known)}" if known else "")
+        return f"unknown param {where}{hint}"
+    if error["type"] == "missing":
+        return f"{where} is missing"
+    if error["type"] == "literal_error":
+        valid = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").replace("None", "null")
+        return f"{where} is {error['input']!r}; valid values: {valid}"
+    if error["type"] == "value_error":
+        if not location:  # a check across params: its message names them
+            return str(error["ctx"]["error"])
+        shown = "" if isinstance(error["input"], dict) else f" is {error['input']!r}"
+        return f"{where}{shown}: {error['ctx']['error']}"
+    return f"{where} is {error['input']!r}: {error['msg'].lower()}"
 
 
 def check(params, path=PARAMS_FILE):
+    """Raise one UserError listing every problem of params.yaml (at most five), each naming its
+    param and what is allowed."""
     if not isinstance(params, dict):
         raise UserError(f"{path}: expected a mapping of params")
-    _choice(params.get("embedding"), EMBEDDINGS, "embedding", path)
-    variants = _typed(params, "preprocess.variants", dict, path)
-    _choice(params.get("preprocessing"), tuple(variants), "preprocessing", path)
-    _choice(params.get("cnn", {}).get("mode"), CNN_MODES, "cnn.mode", path)
-    threshold = params.get("evaluate", {}).get("threshold")
-    if threshold != "tuned" and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
-                                 or not 0 < threshold < 1):
-        raise UserError(f"{path}: evaluate.threshold is {threshold!r}; use a number between 0 and 1, "
-                        f"or tuned")
-    _choice(params.get("evaluate", {}).get("at_least_one"), ("auto", True, False),
-            "evaluate.at_least_one", path)
-    for dotted, kind in [("seed", int), ("split.seed", int), ("split.test_size", float),
-                         ("split.val_size", float),
-                         ("train.batch_size", int), ("train.max_epochs", int),
-                         ("train.patience", int),
-                         ("cnn.filters", int), ("cnn.dropout", float), ("cnn.max_norm", (int, float))]:
-        _typed(params, dotted, kind, path)
+    try:
+        Params.model_validate(params)
+    except ValidationError as e:
+        messages = [_message(error) for error in e.errors(include_url=False)]
+        raise UserError(f"{path}: " + "; ".join(messages[:5])) from None

@@ -15,6 +15,7 @@ from nltk.tokenize import TweetTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from embedding_bench.errors import UserError
+from embedding_bench.params import PREPROCESSING_STEPS as OPTIONS
 
 URL_TOKEN, USER_TOKEN = "<url>", "<user>"
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -26,19 +27,6 @@ ALNUM = re.compile(r"[^\W_]+")  # letters and digits of any script, not punctuat
 
 STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
 STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
-OPTIONS = {  # step -> valid values (the first is "do nothing")
-    "urls": ("keep", "placeholder", "remove"),
-    "mentions": ("keep", "placeholder", "remove"),
-    "hashtags": ("keep", "word", "split"),
-    "emoji": ("keep", "words", "remove"),
-    "elongation": ("keep", "shorten"),
-    "lowercase": (False, True),
-    "alnum_only": (False, True),
-    "stopwords": (None, *STOPWORD_LISTS),
-    "stem": (None, *STEMMERS),
-}
-
-
 def check_variant(name, options):
     """Fail on an unknown step or value, naming the valid ones."""
     for step, value in options.items():

@@ -57,13 +57,29 @@ def test_ingest_bad_input(project, csv, message):
     (lambda p: p.update(embedding="elmo"),
      "embedding is 'elmo'; valid values: random, word2vec, glove, bert"),
     (lambda p: p.update(preprocessing="heavy"), "preprocessing is 'heavy'; valid values: raw, light, full"),
-    (lambda p: p["train"].update(batch_size="fifty"), "train.batch_size must be int, got 'fifty'"),
-    (lambda p: p["split"].update(test_size=None), "split.test_size must be float, got None"),
+    (lambda p: p["train"].update(batch_size="fifty"),
+     "train.batch_size is 'fifty': input should be a valid integer"),
+    (lambda p: p["split"].update(test_size=None), "split.test_size is None: input should be a valid number"),
+    (lambda p: p.update(embeding="bert"), "unknown param embeding; did you mean embedding?"),
+    (lambda p: p["cnn"].update(filter_width=[2]), "unknown param cnn.filter_width; did you mean cnn.filter_widths?"),
+    (lambda p: p["train"].update(batch_size=0), "train.batch_size is 0: input should be greater than or equal to 1"),
+    (lambda p: p["train"].update(batch_size=-5), "train.batch_size is -5: input should be greater than or equal to 1"),
+    (lambda p: p["train"].update(max_epochs=0), "train.max_epochs is 0: input should be greater than or equal to 1"),
+    (lambda p: p.update(preprocessing="medium"), "preprocessing is 'medium'; valid values: raw, light, full"),
+    (lambda p: p["evaluate"].update(threshold=1.5), "evaluate.threshold is 1.5: use a number between 0 and 1"),
+    (lambda p: p["evaluate"].update(at_least_one="yes"), "evaluate.at_least_one is 'yes': use true, false or auto"),
+    (lambda p: p["cnn"].update(max_len=2), "cnn: max_len 2 is shorter than the widest filter (5)"),
+    (lambda p: p["preprocess"]["variants"]["light"].update(stemm="porter"),
+     "unknown param preprocess.variants.light.stemm; did you mean preprocess.variants.light.stem?"),
+    (lambda p: p["ingest"]["labels"].update(layot="wide"),
+     "unknown param ingest.labels.layot; did you mean ingest.labels.layout?"),
+    (lambda p: p["bert"].pop("model"), "bert.model is missing"),
     (lambda p: p["cnn"].update(mode="dynamic"), "cnn.mode is 'dynamic'; valid values: auto, rand"),
 ])
 def test_bad_params_listed_before_any_work(project, edit, message):
     result = project("ingest", *INGEST, edit=edit, csv="id,text,joy\n1,hi,1\n")
     assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr  # one message
     assert not (project.dir / "out").exists()
 
 

@@ -48,3 +48,14 @@ def test_unknown_step_or_value_lists_the_valid_ones():
         Preprocessor({"stem": "lancaster"}, "mine")
     with pytest.raises(UserError, match=r"variants.mine.stemming is not a step; steps: urls"):
         Preprocessor({"stemming": "porter"}, "mine")
+
+
+def test_every_declared_step_value_is_implemented():
+    from embedding_bench.params import PREPROCESSING_STEPS
+    from embedding_bench.text import STEMMERS, STOPWORD_LISTS
+
+    assert set(PREPROCESSING_STEPS["stem"][1:]) == set(STEMMERS)
+    assert set(PREPROCESSING_STEPS["stopwords"][1:]) == set(STOPWORD_LISTS)
+    for step, values in PREPROCESSING_STEPS.items():  # every value runs
+        for value in values:
+            assert isinstance(Preprocessor({step: value}).tokens("Soooo #HappyDay @ann http://x.co 😀 not"), list)
