@@ -24,6 +24,10 @@ HASHTAG = re.compile(r"(?<!\w)#(\w+)")
 CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
 ELONGATED = re.compile(r"(\w)\1{2,}")
 ALNUM = re.compile(r"[^\W_]+")  # letters and digits of any script, not punctuation or emoji
+# Typographic apostrophes and quotes, as phones and word processors write them: as ASCII, the
+# tokenizer keeps "don’t" whole (else: don, ’, t, and the negation is lost), in every variant.
+TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+PLACEHOLDER = re.compile(r"\[[^\W\d]+\]")  # anonymised spans such as [NAME], kept as one token
 
 STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
 STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
@@ -51,6 +55,20 @@ def _emoji_words(chars, data):
 @lru_cache(maxsize=None)
 def _stemmer(name):
     return STEMMERS[name]()
+
+
+def _join_placeholders(tokens):
+    """'[', 'NAME', ']' (as the tokenizer splits a placeholder) -> '[NAME]'."""
+    out, i = [], 0
+    while i < len(tokens):
+        if tokens[i] == "[" and i + 2 < len(tokens) and tokens[i + 2] == "]" and \
+                PLACEHOLDER.fullmatch(f"[{tokens[i + 1]}]"):
+            out.append(f"[{tokens[i + 1]}]")
+            i += 3
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
 
 
 class Preprocessor:
@@ -82,10 +100,13 @@ class Preprocessor:
     def tokens(self, text):
         o = self.o
         # any whitespace left inside a token (control characters) would split it in files later
-        tokens = [piece for t in self.tokenizer.tokenize(self.normalize(text)) for piece in t.split()]
+        tokens = [piece for t in self.tokenizer.tokenize(self.normalize(text.translate(TYPOGRAPHIC)))
+                  for piece in t.split()]
+        tokens = _join_placeholders(tokens)
         if o["alnum_only"]:
             keep = {URL_TOKEN, USER_TOKEN}
-            tokens = [t for tok in tokens for t in ([tok] if tok in keep else ALNUM.findall(tok))]
+            tokens = [t for tok in tokens
+                      for t in ([tok] if tok in keep or PLACEHOLDER.fullmatch(tok) else ALNUM.findall(tok))]
         if o["stopwords"]:
             stop = STOPWORD_LISTS[o["stopwords"]]
             tokens = [t for t in tokens if t.lower() not in stop]

@@ -59,3 +59,16 @@ def test_every_declared_step_value_is_implemented():
     for step, values in PREPROCESSING_STEPS.items():  # every value runs
         for value in values:
             assert isinstance(Preprocessor({step: value}).tokens("Soooo #HappyDay @ann http://x.co 😀 not"), list)
+
+
+@pytest.mark.parametrize("variant", [{}, {"lowercase": True, "urls": "placeholder", "emoji": "words"},
+                                     {"lowercase": True, "alnum_only": True}])
+def test_typographic_apostrophes_keep_negations_and_placeholders_stay_whole(variant):
+    tokens = Preprocessor(variant).tokens("I don’t like [NAME], “really” can‘t [RELIGION]")
+    lower = [t.lower() for t in tokens]
+    if variant.get("alnum_only"):  # full-style: punctuation goes, the placeholder stays one token
+        assert lower == ["i", "don", "t", "like", "[name]", "really", "can", "t", "[religion]"]
+    else:
+        assert lower == ["i", "don't", "like", "[name]", ",", '"', "really", '"', "can't", "[religion]"]
+    # brackets around several words, or around digits, are not a placeholder
+    assert Preprocessor({}).tokens("[ not one ] [a1]") == ["[", "not", "one", "]", "[", "a1", "]"]
