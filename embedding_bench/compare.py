@@ -190,10 +190,13 @@ def runs(records):
 
 def differing(table):
     """Params, beyond those the axis columns show, whose value differs between configurations of
-    one model (a baseline has no CNN params; a param one run has and another lacks differs)."""
-    keys = sorted(set().union(*table["params"]) - set(IN_AXES))
-    return [k for k in keys if any(len({p.get(k) for p in group}) > 1
-                                   for _, group in table.groupby("model")["params"])]
+    one model (a baseline has no CNN params; a param one run has and another lacks differs). A
+    variant's step options count only where one variant name came with different options."""
+    def varies(key):
+        by = ["model", "preprocessing"] if key.startswith("preprocess.variant.") else ["model"]
+        return any(len({p.get(key) for p in group}) > 1 for _, group in table.groupby(by)["params"])
+
+    return [k for k in sorted(set().union(*table["params"]) - set(IN_AXES)) if varies(k)]
 
 
 def leaderboard(table):

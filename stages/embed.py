@@ -14,7 +14,8 @@ def main():
     args = arguments(__doc__, "data", "downloads", "out", "report")
     p = params.load()
     if p["embedding"] == "bert":  # contextual: the features stage does the work
-        fileio.write_folder(args.out, {})
+        fileio.write_folder(args.out, {"not_needed.txt": lambda path: path.write_text(
+            "no static vectors: embedding is bert\n")})  # a file: DVC warns about an empty folder
         fileio.write_json({"computed": 0}, args.report)
         print("embed: no static vectors needed for embedding: bert")
         return

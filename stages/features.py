@@ -34,6 +34,9 @@ def main():
                 print(f"features {name}: {stats['texts_per_s']:.0f} texts/s, "  # metrics stay
                       f"{stats['tokens_per_s']:.0f} tokens/s")                   # reproducible
             report["width"] = model.config.hidden_size
+        else:  # a file, not an empty folder, which DVC would warn about on every stage that reads it
+            (tmp / "not_needed.txt").write_text("no contextual features: embedding is not bert, or "
+                                                "bert.finetune is true\n")
     fileio.write_json(report, args.report)
     print("features: " + (f"{cfg['model']}, {report['width']} wide" if needed
                           else "not needed for this configuration"))

@@ -197,3 +197,17 @@ def test_review_calls_a_change_noise_only_within_the_seed_spread(tmp_path):
     lone = review.seed_spread(table, {**current, "embedding": "bert"})  # never ran: no spread
     assert "cnn" not in lone
     assert "no seed spread measured" in review.table_md(base, head, lone)
+
+
+def test_variant_options_are_columns_only_where_one_variant_name_changed():
+    light = {"preprocess.variants.light.stem": None, "preprocess.variants.full.stem": "porter"}
+    runs = [with_params(record("1", "glove", 1, 0.6), **light),
+            with_params(record("2", "glove", 1, 0.5, preprocessing="full"), **light)]
+    exp = [{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
+            "experiments": [{"name": "e", "revs": [r]} for r in runs]}]
+    table = compare.runs(compare.experiments(exp))
+    assert compare.differing(table) == []  # `preprocessing` already tells light from full
+    edited = with_params(record("3", "glove", 1, 0.7), **{**light, "preprocess.variants.light.stem": "porter"})
+    exp[0]["experiments"].append({"name": "e", "revs": [edited]})
+    table = compare.runs(compare.experiments(exp))
+    assert compare.differing(table) == ["preprocess.variant.stem"]  # light, edited in one run
