@@ -211,6 +211,14 @@ def ingest(cfg):
         raise UserError(f"duplicate ids ({int(dup.sum())} rows): {where}; ids must be unique across "
                         f"all files (or set ingest.id_column: null to number rows instead)")
     table = table.drop(columns=["_line", "_file"]).reset_index(drop=True)
+    if table.empty:
+        raise UserError(f"{root}: no rows left to use (read {report['rows_read']}, dropped "
+                        f"{report['dropped']}); check ingest.files and ingest.text_column")
+    max_rows = cfg.get("max_rows")
+    if max_rows and len(table) > max_rows:  # a seeded subsample, to try a costly configuration
+        report["subsampled"] = {"from_rows": len(table), "seed": cfg.get("max_rows_seed", 0)}
+        table = table.sample(n=max_rows, random_state=cfg.get("max_rows_seed", 0)).sort_index()
+        table = table.reset_index(drop=True)
     report["rows_kept"] = len(table)
     report["label_frequency"] = {label: int(table[label].sum()) for label in labels}
     report["texts_without_labels"] = int((table[labels].sum(axis=1) == 0).sum())

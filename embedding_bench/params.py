@@ -62,6 +62,8 @@ class Ingest(Section):
     labels: Labels
     on_bad_rows: Literal["drop", "error"]
     max_chars: Optional[Positive]
+    max_rows: Optional[Positive] = None
+    max_rows_seed: int = 0
 
 
 class Split(Section):

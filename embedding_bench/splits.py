@@ -34,8 +34,14 @@ def split(table, labels, test_size, val_size, seed):
             pool = assigned.index[assigned == "train"]
             _, out = stratified_holdout(table.loc[pool, labels].to_numpy(), size, seed)
             assigned[pool[out]] = name
-    return {name: table[assigned == name].drop(columns="split").reset_index(drop=True)
-            for name in ("train", "val", "test")}
+    parts = {name: table[assigned == name].drop(columns="split").reset_index(drop=True)
+             for name in ("train", "val", "test")}
+    empty = [name for name, df in parts.items() if df.empty]
+    if empty:
+        raise UserError(f"the {' and '.join(empty)} split would be empty ({len(table)} rows; sizes "
+                        + ", ".join(f"{k} {len(v)}" for k, v in parts.items())
+                        + "); add data, or give that split's file in ingest.files")
+    return parts
 
 
 def duplicates(parts):

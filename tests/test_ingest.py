@@ -137,3 +137,21 @@ def test_very_long_texts_truncated_and_counted(tmp_path):
     result = ingest(ingest_cfg(tmp_path, max_chars=10))
     assert result.table["text"].tolist() == ["a" * 10, "short"]
     assert result.report["truncated_texts"] == 1
+
+
+def test_all_empty_dataset_is_an_error(tmp_path):
+    write(tmp_path, "data.csv", "id,text,joy\n1,   ,1\n2,,0\n")
+    with pytest.raises(UserError, match=r"no rows left to use \(read 2, dropped \{'empty_text': 2\}\)"):
+        ingest(ingest_cfg(tmp_path))
+
+
+def test_max_rows_is_a_seeded_subsample_reported(tmp_path):
+    write(tmp_path, "data.csv", "id,text,joy\n" + "".join(f"{i},text {i},{i % 2}\n" for i in range(50)))
+    first = ingest(ingest_cfg(tmp_path, max_rows=10, max_rows_seed=3))
+    again = ingest(ingest_cfg(tmp_path, max_rows=10, max_rows_seed=3))
+    other = ingest(ingest_cfg(tmp_path, max_rows=10, max_rows_seed=4))
+    assert len(first.table) == 10 and first.table["id"].tolist() == again.table["id"].tolist()
+    assert first.table["id"].tolist() != other.table["id"].tolist()
+    assert first.table["id"].map(int).is_monotonic_increasing  # file order kept
+    assert first.report["rows_kept"] == 10 and first.report["subsampled"] == {"from_rows": 50, "seed": 3}
+    assert "subsampled" not in ingest(ingest_cfg(tmp_path, max_rows=100)).report

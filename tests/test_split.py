@@ -67,3 +67,9 @@ def test_duplicates_across_and_within_splits_are_counted():
                                  "test_in_val": 1}
     clean = {name: pd.DataFrame({"text": [f"{name} {i}" for i in range(3)]}) for name in parts}
     assert set(duplicates(clean).values()) == {0}
+
+
+def test_a_split_that_would_be_empty_is_an_error():
+    given = ["val"] * 5 + ["test"] * 5  # val and test files, but no training rows
+    with pytest.raises(UserError, match=r"the train split would be empty \(10 rows; sizes train 0, val 5"):
+        split(table(n=10, given=given), LABELS, 0.2, 0.1, seed=1)
