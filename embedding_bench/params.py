@@ -21,7 +21,9 @@ EMBEDDINGS = ("random", "word2vec", "glove", "bert")
 CNN_MODES = ("auto", "rand", "static", "non_static", "multichannel")
 
 Positive = Annotated[int, Field(ge=1)]
+PositiveReal = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(gt=0, lt=1)]
+Fraction = Annotated[float, Field(ge=0, lt=1)]  # may be 0, as dropout and warm-up may
 
 # The preprocessing steps and their values (the first is "do nothing"), implemented by text.py,
 # whose stop-word lists and stemmers have exactly these names.
@@ -119,9 +121,9 @@ class Bert(Section):
     dtype: Literal["auto", "float32", "bfloat16"]
     device: str
     finetune: bool
-    transformer_lr: Annotated[float, Field(gt=0)]
-    head_lr: Annotated[float, Field(gt=0)]
-    warmup: Annotated[float, Field(ge=0, lt=1)]
+    transformer_lr: PositiveReal
+    head_lr: PositiveReal
+    warmup: Fraction
     finetune_batch_size: Positive
     accumulate: Positive
     finetune_epochs: Positive
@@ -131,8 +133,8 @@ class Cnn(Section):
     mode: Literal[CNN_MODES]
     filter_widths: list[Positive] = Field(min_length=1)
     filters: Positive
-    dropout: Annotated[float, Field(ge=0, lt=1)]
-    max_norm: Annotated[float, Field(gt=0)]
+    dropout: Fraction
+    max_norm: PositiveReal
     max_len: Positive
 
     @model_validator(mode="after")
@@ -145,8 +147,8 @@ class Cnn(Section):
 
 class Train(Section):
     optimizer: Literal["adadelta", "adam", "adamw"]
-    lr: Annotated[float, Field(gt=0)]
-    rho: Annotated[float, Field(gt=0, lt=1)]
+    lr: PositiveReal
+    rho: Share
     batch_size: Positive
     max_epochs: Positive
     patience: Positive
@@ -173,7 +175,7 @@ class Evaluate(Section):
 class Baseline(Section):
     ngram_max: Positive
     min_df: Positive
-    C: Annotated[float, Field(gt=0)]
+    C: PositiveReal
     class_weight: Optional[Literal["balanced"]]
 
 
