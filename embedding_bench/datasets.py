@@ -6,14 +6,22 @@ files (one per given split, or one `all` file), format, text/id columns, and the
 separator, with an optional label-names file).
 """
 
+import ast
 import csv
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from embedding_bench.errors import UserError
 
 SPLITS = ("train", "val", "test")
+# Wide label values as exporters write them (pandas writes 0.0/1.0 after a missing cell).
+WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
+MISSING = {"", "nan", "none", "null"}
+# Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
+MISPARSE = set("[]\"'")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
 
@@ -55,8 +63,14 @@ def read_file(path, cfg):
     try:
         if fmt in ("csv", "tsv"):
             quoting = csv.QUOTE_NONE if cfg.get("quoting", "minimal") == "none" else csv.QUOTE_MINIMAL
-            df = pd.read_csv(path, sep="," if fmt == "csv" else "\t", quoting=quoting, dtype=str,
-                             keep_default_na=False, encoding=encoding, on_bad_lines="error")
+            header = cfg.get("header", True)
+            if not header and not cfg.get("column_names"):
+                raise UserError(f"{path}: ingest.header is false, so name the columns in order in "
+                                f"ingest.column_names")
+            df = pd.read_csv(path, sep=cfg.get("delimiter") or ("," if fmt == "csv" else "\t"),
+                             quoting=quoting, dtype=str, keep_default_na=False, encoding=encoding,
+                             on_bad_lines="error", header=0 if header else None,
+                             names=None if header else cfg["column_names"])
         elif fmt == "jsonl":
             df = pd.read_json(path, lines=True, dtype=False, encoding=encoding)
         elif fmt == "parquet":
@@ -83,8 +97,14 @@ def _require(df, column, path, what):
                         f"{', '.join(map(str, df.columns))}. Set ingest.{what}_column in params.yaml")
 
 
+def first_line(df, cfg, path):
+    """The file line of the DataFrame's row 0 (1-based): after the header, if there is one."""
+    return 1 if _format(path, cfg.get("format", "auto")) == "jsonl" or not cfg.get("header", True) else 2
+
+
 def wide_labels(df, cfg, path, offset):
-    """Label columns already 0/1: check every value, return (names, int8 matrix)."""
+    """Label columns of 0/1 (or true/false, yes/no, 0.0/1.0): check every value, return
+    (names, int8 matrix). A missing value is an error at its own row and column."""
     lab = cfg["labels"]
     reserved = {cfg["text_column"], cfg.get("id_column")}
     columns = list(lab.get("columns") or [c for c in df.columns if c not in reserved])
@@ -94,14 +114,18 @@ def wide_labels(df, cfg, path, offset):
                         f"{', '.join(map(str, df.columns))}. Fix ingest.labels.columns")
     if not columns:
         raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
-    values = df[columns].astype(str).apply(lambda s: s.str.strip())
-    bad = ~values.isin(["0", "1"])
-    if bad.any().any():
-        row, col = next((r, c) for c in columns for r in values.index[bad[c]])
-        raise UserError(f"{path}: line {int(row) + offset}, column {col!r}: label value "
-                        f"{df.at[row, col]!r} is not 0 or 1; the wide layout needs one 0/1 column per "
-                        f"label (use ingest.labels.layout: long for a column of label names)")
-    return columns, (values == "1").astype("int8").to_numpy()
+    values = df[columns].astype(str).apply(lambda s: s.str.strip().str.lower())
+    for missing_only in (True, False):  # an empty cell is named before any other bad value
+        bad = values.isin(list(MISSING)) if missing_only else ~values.isin(list(WIDE_VALUES))
+        if bad.any().any():
+            row = min(r for c in columns for r in values.index[bad[c]])
+            col = next(c for c in columns if bad.at[row, c])
+            what = ("is empty (a missing label value)" if missing_only else
+                    f"has label value {df.at[row, col]!r}, not 0/1, true/false or yes/no")
+            raise UserError(f"{path}: line {int(row) + offset}, column {col!r} {what}; the wide "
+                            f"layout needs one 0/1 column per label (use ingest.labels.layout: long "
+                            f"for a column of label names)")
+    return columns, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
 
 
 def label_names(cfg, root):
@@ -118,14 +142,36 @@ def label_names(cfg, root):
     return names
 
 
+def label_items(cell, sep, where):
+    """One cell of the long layout as a list of label strings: a list-typed cell (Parquet,
+    JSONL), a JSON list string (`["joy", "love"]`) or Python list repr (`['joy' 'love']` is not
+    one: refused), or names/ids joined by the separator."""
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [str(x).strip() for x in cell if str(x).strip()]
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    text = str(cell).strip()
+    if text.startswith("[") and text.endswith("]"):  # a list written as text by an exporter
+        for parse in (json.loads, ast.literal_eval):  # literal_eval evaluates literals only
+            try:
+                parsed = parse(text)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(parsed, list):
+                return [str(x).strip() for x in parsed if str(x).strip()]
+        raise UserError(f"{where}: {text!r} looks like a list but is neither JSON nor a Python list; "
+                        f"write it as [\"a\", \"b\"] or as names joined by ingest.labels.separator")
+    return [s.strip() for s in text.split(sep) if s.strip()]
+
+
 def parse_long(df, cfg, path, offset, names):
-    """Each row's labels from one delimited column: a list of label names per row."""
+    """Each row's labels from one column (see label_items): a list of label names per row."""
     lab = cfg["labels"]
     column, sep = lab.get("column", "labels"), lab.get("separator", ",")
     _require(df, column, path, "label")
     rows = []
     for i, cell in df[column].items():
-        items = [s.strip() for s in str(cell).split(sep) if s.strip()] if cell is not None else []
+        items = label_items(cell, sep, f"{path}: line {int(i) + offset}, column {column!r}")
         if names is not None:
             resolved = []
             for item in items:
@@ -140,6 +186,23 @@ def parse_long(df, cfg, path, offset, names):
             items = resolved
         rows.append(items)
     return rows
+
+
+def check_label_names(labels, where):
+    """Refuse label names that look like a mis-parse (brackets, quotes) or that differ only by
+    case or spaces (`Joy` and `joy` would silently become two labels)."""
+    odd = [name for name in labels if MISPARSE & set(name)]
+    if odd:
+        raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "
+                        f"was probably not split right; check ingest.labels.separator and the file")
+    folded = {}
+    for name in labels:
+        folded.setdefault(" ".join(name.lower().split()), []).append(name)
+    clashes = [group for group in folded.values() if len(group) > 1]
+    if clashes:
+        raise UserError(f"{where}: label names differ only by case or spaces: "
+                        + "; ".join(" / ".join(map(repr, g)) for g in clashes)
+                        + "; make them one spelling in the data or the names file")
 
 
 class Ingested:
@@ -167,7 +230,7 @@ def ingest(cfg):
     for split, name in files.items():
         path = resolve(root, name)
         df = read_file(path, cfg)
-        offset = 1 if _format(path, cfg.get("format", "auto")) == "jsonl" else 2  # 1-based, header
+        offset = first_line(df, cfg, path)
         _require(df, text_col, path, "text")
         if id_col:
             _require(df, id_col, path, "id")
@@ -179,7 +242,8 @@ def ingest(cfg):
             part = pd.DataFrame(y, columns=cols)
         else:
             part = pd.DataFrame({"_labels": parse_long(df, cfg, path, offset, names)})
-        part.insert(0, "text", df[text_col].astype(str).to_numpy())
+        # a missing text (JSON null, an empty Parquet cell) is an empty text: dropped and counted
+        part.insert(0, "text", df[text_col].where(df[text_col].notna(), "").astype(str).to_numpy())
         part.insert(0, "id", (df[id_col].astype(str) if id_col else
                               pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
         part.insert(2, "split", None if split == "all" else split)
@@ -193,6 +257,7 @@ def ingest(cfg):
         labels = names or sorted({x for row in table["_labels"] for x in row})
         if not labels:
             raise UserError(f"{root}: no labels found in column {cfg['labels'].get('column')!r}")
+        check_label_names(labels, root)
         for label in labels:
             table[label] = table["_labels"].map(lambda row, l=label: int(l in row)).astype("int8")
         table = table.drop(columns="_labels")

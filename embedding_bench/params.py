@@ -58,6 +58,9 @@ class Ingest(Section):
     files: dict[Literal["all", "train", "val", "test"], str] = Field(min_length=1)
     format: Literal["auto", "csv", "tsv", "jsonl", "parquet"]
     quoting: Literal["minimal", "none"]
+    header: bool = True
+    column_names: Optional[list[str]] = None
+    delimiter: Optional[str] = Field(default=None, min_length=1)
     encoding: str
     id_column: Optional[str]
     text_column: str

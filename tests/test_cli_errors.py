@@ -40,7 +40,7 @@ INGEST = ("--out", "out/ingested", "--report", "out/ingest.json")
     ("", "data.csv: the file is empty"),
     ("id,text,joy\n", "data.csv: no data rows (header only?)"),
     ("id,tweet,joy\n1,hi,1\n", "no text column 'text'; columns found: id, tweet, joy"),
-    ("id,text,joy\n1,hi,1\n2,ho,yes\n", "line 3, column 'joy': label value 'yes' is not 0 or 1"),
+    ("id,text,joy\n1,hi,1\n2,ho,maybe\n", "line 3, column 'joy' has label value 'maybe', not 0/1"),
     ("id,text,joy\n1,hi,1\n2,ho,0,1\n", "malformed csv"),
     ("id,text,joy\n1,hi,1\n1,ho,0\n", "duplicate ids (2 rows)"),
     (b"id,text,joy\n1,caf\xe9,1\n", "line 2 is not valid utf-8"),

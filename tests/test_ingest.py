@@ -81,7 +81,7 @@ def test_empty_texts_dropped_and_counted(tmp_path):
     ("", None, {}, r"data.csv: the file is empty"),
     ("id,text,joy\n", None, {}, r"data.csv: no data rows \(header only\?\)"),
     ("id,tweet,joy\n1,hi,1\n", None, {}, r"no text column 'text'; columns found: id, tweet, joy"),
-    ("id,text,joy\n1,hi,1\n2,ho,2\n", None, {}, r"line 3, column 'joy': label value '2' is not 0 or 1"),
+    ("id,text,joy\n1,hi,1\n2,ho,2\n", None, {}, r"line 3, column 'joy' has label value '2', not 0/1"),
     ("id,text,joy\n1,hi,1\n1,ho,0\n", None, {}, r"duplicate ids \(2 rows\).*line 2 id '1'"),
     ("id,text,joy\n1,hi,1\n2,ho,0,9\n", None, {}, r"malformed csv.*line 3"),
     ("id,text,labels\n1,hi,joy\n2,ho,glee\n", None,
@@ -155,3 +155,62 @@ def test_max_rows_is_a_seeded_subsample_reported(tmp_path):
     assert first.table["id"].map(int).is_monotonic_increasing  # file order kept
     assert first.report["rows_kept"] == 10 and first.report["subsampled"] == {"from_rows": 50, "seed": 3}
     assert "subsampled" not in ingest(ingest_cfg(tmp_path, max_rows=100)).report
+
+
+# Files as common exporters write them: each must parse to the same labels.
+LONG = {"layout": "long", "column": "labels", "separator": ","}
+
+
+@pytest.mark.parametrize("name, content, overrides", [
+    ("json-list strings (pandas/HF export)", 'id,text,labels\n1,a,"[""joy"", ""love""]"\n2,b,"[""anger""]"\n3,c,[]\n',
+     {"labels": LONG}),
+    ("python list reprs", "id,text,labels\n1,a,\"['joy', 'love']\"\n2,b,['anger']\n3,c,[]\n", {"labels": LONG}),
+    ("delimited names", 'id,text,labels\n1,a,"joy, love"\n2,b,anger\n3,c,\n', {"labels": LONG}),
+    ("semicolon csv (Excel)", "id;text;anger;joy;love\n1;a;0;1;1\n2;b;1;0;0\n3;c;0;0;0\n", {"delimiter": ";"}),
+    ("true/false", "id,text,anger,joy,love\n1,a,False,True,True\n2,b,TRUE,false,false\n3,c,false,false,false\n", {}),
+    ("yes/no", "id,text,anger,joy,love\n1,a,no,yes,yes\n2,b,yes,no,no\n3,c,no,no,no\n", {}),
+    ("0.0/1.0 (pandas float)", "id,text,anger,joy,love\n1,a,0.0,1.0,1.0\n2,b,1.0,0.0,0.0\n3,c,0.0,0.0,0.0\n", {}),
+    ("headerless tsv", "a\tjoy,love\t1\nb\tanger\t2\nc\t\t3\n",
+     {"files": {"all": "data.tsv"}, "header": False, "column_names": ["text", "labels", "id"], "labels": LONG}),
+])
+def test_exported_formats_parse_to_the_same_labels(tmp_path, name, content, overrides):
+    fname = overrides.get("files", {}).get("all", "data.csv")
+    write(tmp_path, fname, content)
+    result = ingest(ingest_cfg(tmp_path, **overrides))
+    table = result.table.set_index("id")
+    assert result.labels == ["anger", "joy", "love"], name
+    assert table.loc["1", ["anger", "joy", "love"]].tolist() == [0, 1, 1], name
+    assert table.loc["2", ["anger", "joy", "love"]].tolist() == [1, 0, 0], name
+    assert table.loc["3", ["anger", "joy", "love"]].tolist() == [0, 0, 0], name
+    assert table["text"].tolist() == ["a", "b", "c"]
+
+
+def test_list_typed_columns_in_parquet_and_jsonl(tmp_path):
+    df = pd.DataFrame({"id": ["1", "2"], "text": ["a", "b"], "labels": [["joy", "love"], ["anger"]]})
+    df.to_parquet(tmp_path / "data.parquet")
+    write(tmp_path, "data.jsonl", "".join(json.dumps(r) + "\n" for r in df.to_dict("records")))
+    for fname in ("data.parquet", "data.jsonl"):
+        table = ingest(ingest_cfg(tmp_path, files={"all": fname}, labels=LONG)).table
+        assert table[["anger", "joy", "love"]].to_numpy().tolist() == [[0, 1, 1], [1, 0, 0]], fname
+
+
+def test_null_text_in_jsonl_is_dropped_and_counted(tmp_path):
+    write(tmp_path, "data.jsonl", '{"id": "1", "text": "hi", "joy": 1}\n{"id": "2", "text": null, "joy": 0}\n')
+    result = ingest(ingest_cfg(tmp_path, files={"all": "data.jsonl"}))
+    assert result.table["id"].tolist() == ["1"] and result.report["dropped"] == {"empty_text": 1}
+
+
+@pytest.mark.parametrize("content, overrides, message", [
+    ("id,text,joy,anger\n1,a,1,0\n2,b,,1\n", {},
+     r"line 3, column 'joy' is empty \(a missing label value\)"),
+    ("id,text,joy,anger\n1,a,1.0,0.0\n2,b,0.0,\n", {}, r"line 3, column 'anger' is empty"),
+    ("id,text,labels\n1,a,\"[joy, 'love]\"\n", {"labels": LONG}, r"line 2, column 'labels'.*looks like a list"),
+    ("id,text,labels\n1,a,Joy\n2,b,joy\n", {"labels": LONG}, r"differ only by case or spaces: 'Joy' / 'joy'"),
+    ("id,text,labels\n1,a,{joy}\n2,b,'anger'\n", {"labels": LONG}, r"hold brackets or quotes"),
+    ("a\tjoy\n", {"files": {"all": "data.tsv"}, "header": False},
+     r"ingest.header is false, so name the columns in order in ingest.column_names"),
+])
+def test_unusual_inputs_refused_at_their_row(tmp_path, content, overrides, message):
+    write(tmp_path, overrides.get("files", {}).get("all", "data.csv"), content)
+    with pytest.raises(UserError, match=message):
+        ingest(ingest_cfg(tmp_path, **overrides))
