@@ -24,6 +24,7 @@ from tqdm import tqdm
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 from embedding_bench.cnn import KimHead
+from embedding_bench.errors import UserError
 
 PACKAGED = "package"
 
@@ -44,9 +45,22 @@ def load_options(cfg):
                   "trust_remote_code": bool(cfg.get("trust_remote_code", False))}
 
 
+def _loaded(cfg, what, load):
+    """Run a from_pretrained call; a model that is missing, not safetensors, or unreadable is a
+    UserError naming bert.model and what to do, not a traceback."""
+    try:
+        return load()
+    except (OSError, ValueError) as e:  # huggingface_hub's validation errors are ValueErrors
+        reason = str(e).strip().splitlines()[0][:300]
+        raise UserError(f"params.yaml: bert.model {cfg['model']!r}: cannot load its {what} "
+                        f"({type(e).__name__}: {reason}). Give `package`, a local directory with "
+                        f"config.json, tokenizer files and model.safetensors (weights are read from "
+                        f"safetensors only), or a Hugging Face id where the hub is reachable") from None
+
+
 def load_tokenizer(cfg):
     path, options = load_options(cfg)
-    return AutoTokenizer.from_pretrained(path, use_fast=True, **options)
+    return _loaded(cfg, "tokenizer", lambda: AutoTokenizer.from_pretrained(path, use_fast=True, **options))
 
 
 def fragmentation(tokenizer, token_lists):
@@ -88,9 +102,10 @@ def load_model(cfg, dtype=torch.float32, device="cpu", pretrained=True):
     (its weights then come from a saved state dict)."""
     path, options = load_options(cfg)
     if pretrained:
-        model = AutoModel.from_pretrained(path, use_safetensors=True, dtype=dtype, **options)
+        model = _loaded(cfg, "weights", lambda: AutoModel.from_pretrained(
+            path, use_safetensors=True, dtype=dtype, **options))
     else:
-        config = AutoConfig.from_pretrained(path, **options)
+        config = _loaded(cfg, "config", lambda: AutoConfig.from_pretrained(path, **options))
         model = AutoModel.from_config(config, trust_remote_code=options["trust_remote_code"])
     return model.to(device)
 

@@ -111,14 +111,40 @@ def load_file(path, fmt="auto"):
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: vectors file not found (glove.source)")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the vectors file is empty (glove.source)")
     fmt = guess_format(path) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise UserError(f"glove.format is {fmt!r}; valid values: auto, {', '.join(FORMATS)}")
     try:
         return KeyedVectors.load_word2vec_format(
             str(path), binary=fmt == "word2vec_binary", no_header=fmt == "glove_text")
-    except (ValueError, UnicodeDecodeError, EOFError) as e:
-        raise UserError(f"{path}: cannot be read as {fmt} ({e}); set glove.format") from None
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError, EOFError) as e:
+        ragged = None if fmt == "word2vec_binary" else first_ragged_line(path, fmt)
+        if ragged:
+            raise UserError(f"{path}: cannot be read as {fmt}: {ragged}; every line must be a "
+                            f"word and the same number of numbers (or set glove.format)") from None
+        raise UserError(f"{path}: cannot be read as {fmt} ({type(e).__name__}: {e}); check the "
+                        f"file, or set glove.format") from None
+
+
+def first_ragged_line(path, fmt):
+    """Where a text vectors file breaks its own shape (what gensim's error does not say), or None."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        width = None
+        for number, line in enumerate(f, start=1):
+            fields = line.rstrip("\n").split(" ")
+            if number == 1 and fmt == "word2vec_text":
+                width = int(fields[1]) if len(fields) == 2 and fields[1].isdigit() else None
+                continue
+            width = width or len(fields) - 1
+            if len(fields) - 1 != width:
+                return f"line {number} has {len(fields) - 1} numbers, not {width} like the others"
+            try:
+                [float(x) for x in fields[1:]]
+            except ValueError:
+                return f"line {number} holds a value that is not a number"
+    return None
 
 
 class PackagedGlove:

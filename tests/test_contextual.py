@@ -1,5 +1,7 @@
 """Contextual features and fine-tuning, on a tiny random BERT built here, and the packaged MiniLM."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -119,3 +121,19 @@ def test_remote_code_off_unless_asked(tiny):
                              "trust_remote_code": True})
     assert hub == ("vinai/bertweet-base", {"local_files_only": False, "revision": "abc123",
                                            "trust_remote_code": True})
+
+
+def test_missing_or_pickle_only_models_are_clear_errors(tiny, tmp_path):
+    from embedding_bench.errors import UserError
+
+    missing = {**tiny, "model": str(tmp_path / "no-such-model")}
+    with pytest.raises(UserError, match=r"bert.model '.*no-such-model': cannot load its"):
+        contextual.load_model(missing)
+    pickled = tmp_path / "pickled"  # config and tokenizer, but weights only as pytorch_model.bin
+    pickled.mkdir()
+    for name in Path(tiny["model"]).iterdir():
+        if name.suffix != ".safetensors":
+            (pickled / name.name).write_bytes(name.read_bytes())
+    (pickled / "pytorch_model.bin").write_bytes(b"not read")
+    with pytest.raises(UserError, match=r"cannot load its weights .*safetensors only"):
+        contextual.load_model({**tiny, "model": str(pickled)})

@@ -110,3 +110,15 @@ def test_archive_member_extracted_and_escape_refused(files, server, tmp_path):
         vector_files.load({**cfg, "member": "nope.txt"}, tmp_path / "dl")
     with pytest.raises(UserError, match=r"set glove.member"):
         vector_files.load({**cfg, "member": None}, tmp_path / "dl")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", r"glove.txt: the vectors file is empty"),
+    ("happy 0.1 0.2 0.3\nsad 0.4 0.5\nnot 0.1 0.2 0.3\n",
+     r"glove.txt: cannot be read as glove_text: line 2 has 2 numbers, not 3"),
+    ("happy 0.1 0.2 0.3\nsad 0.4 x 0.5\n", r"glove.txt: .*line 2 holds a value that is not a number"),
+])
+def test_broken_vector_files_name_the_line(tmp_path, content, message):
+    (tmp_path / "glove.txt").write_text(content)
+    with pytest.raises(UserError, match=message):
+        vector_files.load_file(tmp_path / "glove.txt", "glove_text")
