@@ -99,3 +99,17 @@ def test_label_without_training_positives_is_warned_and_reported(project):
     assert result.returncode == 0
     assert "warning: labels with no positive example in training: anger" in result.stdout
     assert '"labels_without_training_examples": 1' in (project.dir / "out/split.json").read_text()
+
+
+@pytest.mark.parametrize("bad_csv, bad_edit", [
+    ("id,text,joy\n1,hi,1\n2,ho,\n", None),                         # a missing label cell
+    ("id,text,joy\n1,hi,1\n", lambda p: p["train"].update(batch_size=0)),  # a param out of range
+])
+def test_recovery_after_the_input_is_fixed(project, bad_csv, bad_edit):
+    failed = project("ingest", *INGEST, edit=bad_edit, csv=bad_csv)
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert not (project.dir / "out").exists()
+    fixed = project("ingest", *INGEST, edit=lambda p: p["train"].update(batch_size=50),
+                    csv="id,text,joy\n1,hi,1\n2,ho,0\n")
+    assert fixed.returncode == 0, fixed.stderr
+    assert (project.dir / "out" / "ingest.json").is_file()
