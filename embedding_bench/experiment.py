@@ -32,8 +32,9 @@ def kind_of(p):
 
 
 def new_model(p, labels, dirs):
-    """A fresh model for the configured experiment, and the config that rebuilds it."""
-    kind, cnn = kind_of(p), p["cnn"]
+    """A fresh model for the configured experiment, on the configured device (params `device`),
+    and the config that rebuilds it."""
+    kind, cnn, device = kind_of(p), p["cnn"], contextual.pick_device(p["device"])
     config = {"kind": kind, "labels": labels, "head": head_options(cnn), "max_len": cnn["max_len"]}
     if kind == "word":
         try:
@@ -42,14 +43,13 @@ def new_model(p, labels, dirs):
             raise UserError(f"params.yaml: {e}") from None
         vectors = np.load(Path(dirs["features"], "vectors.npy"))
         config.update(n_words=len(vectors), dim=int(vectors.shape[1]))
-        return WordCNN(vectors, len(labels), config["mode"], **config["head"]), config
+        return WordCNN(vectors, len(labels), config["mode"], **config["head"]).to(device), config
     config["bert"] = {k: p["bert"][k] for k in ("model", "revision", "trust_remote_code",
-                                                "max_length", "dtype", "device")}
+                                                "max_length", "dtype")}
     if kind == "features":
         width = TokenFeatures(Path(dirs["contextual"], "train"), 1).width
         config["width"] = width
-        return FeatureCNN(width, len(labels), **config["head"]), config
-    device = contextual.pick_device(p["bert"]["device"])
+        return FeatureCNN(width, len(labels), **config["head"]).to(device), config
     transformer = contextual.load_model(config["bert"], torch.float32, device)
     autocast = contextual.pick_dtype(p["bert"]["dtype"], device)
     model = BertCNN(transformer, len(labels), autocast if autocast != torch.float32 else None,
@@ -83,8 +83,8 @@ def save(model, folder, config):
     })
 
 
-def load(folder):
-    """(model in eval mode, config) from a folder written by save()."""
+def load(folder, device="cpu"):
+    """(model in eval mode on `device`, config) from a folder written by save()."""
     folder = Path(folder)
     config = json.loads((folder / CONFIG).read_text())
     n_labels, head = len(config["labels"]), config["head"]
@@ -95,7 +95,7 @@ def load(folder):
     else:
         model = BertCNN(contextual.load_model(config["bert"], pretrained=False), n_labels, **head)
     model.load_state_dict(load_file(str(folder / WEIGHTS)))
-    return model.eval(), config
+    return model.to(device).eval(), config
 
 
 def training_options(p, kind):

@@ -122,7 +122,6 @@ class Bert(Section):
     combine: Literal["mean", "sum"]
     batch_size: Positive
     dtype: Literal["auto", "float32", "bfloat16"]
-    device: str
     finetune: bool
     transformer_lr: PositiveReal
     head_lr: PositiveReal
@@ -187,6 +186,7 @@ class Params(Section):
     preprocessing: str
     embedding: Literal[EMBEDDINGS]
     seed: int
+    device: str = Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")
     ingest: Ingest
     split: Split
     preprocess: Preprocess

@@ -14,7 +14,9 @@ from tqdm import tqdm
 
 def make_reproducible(seed):
     """Same seed, same numbers: seed every generator, refuse non-deterministic kernels, and use
-    every core this process may run on."""
+    every core this process may run on. Call it before anything touches CUDA: cuBLAS reads its
+    workspace setting, which deterministic GEMMs need, when it starts."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -22,12 +24,25 @@ def make_reproducible(seed):
     torch.set_num_threads(len(os.sched_getaffinity(0)))
 
 
-def batches(inputs, y, batch_size, generator=None):
+def to_device(x, device):
+    """A batch (a tensor, or a dict of them) on `device`; the copy overlaps compute on a GPU."""
+    if isinstance(x, dict):
+        return {k: v.to(device, non_blocking=True) for k, v in x.items()}
+    return x.to(device, non_blocking=True)
+
+
+def model_device(model):
+    return next(model.parameters()).device
+
+
+def batches(inputs, y, batch_size, generator=None, device="cpu"):
+    """(inputs, labels) batches on `device`, shuffled by `generator` (a CPU generator, so the
+    order is the same on every device) or in order."""
     order = (torch.randperm(len(inputs), generator=generator).numpy() if generator is not None
              else np.arange(len(inputs)))
     for start in range(0, len(inputs), batch_size):
         idx = order[start:start + batch_size]
-        yield inputs.batch(idx), torch.from_numpy(y[idx]).float()
+        yield to_device(inputs.batch(idx), device), to_device(torch.from_numpy(y[idx]).float(), device)
 
 
 def make_optimizer(model, cfg):
@@ -48,16 +63,17 @@ def predict(model, inputs, batch_size=256):
     """Label probabilities, (n_texts, n_labels)."""
     model.eval()
     y = np.zeros((len(inputs), 1), dtype=np.float32)
-    return np.concatenate([torch.sigmoid(model(x)).float().numpy()
-                           for x, _ in batches(inputs, y, batch_size)])
+    return np.concatenate([torch.sigmoid(model(x)).float().cpu().numpy()
+                           for x, _ in batches(inputs, y, batch_size, device=model_device(model))])
 
 
 def evaluate_loss(model, inputs, y, batch_size):
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
-    with torch.inference_mode():
-        total = sum(loss(model(x).float(), t).item() for x, t in batches(inputs, y, batch_size))
-    return total / y.size
+    with torch.inference_mode():  # summed on the device in float64: one host sync, not one a batch
+        total = sum(loss(model(x).float(), t).double()
+                    for x, t in batches(inputs, y, batch_size, device=model_device(model)))
+    return float(total) / y.size
 
 
 def fit(model, train, val, cfg, seed, log=None, schedule=None):
@@ -72,21 +88,21 @@ def fit(model, train, val, cfg, seed, log=None, schedule=None):
     scheduler = schedule(optimizer, steps) if schedule else None
     generator = torch.Generator().manual_seed(seed)
     best = {"val_loss": float("inf"), "epoch": 0}
-    best_state, stale = None, 0
+    best_state, stale, device = None, 0, model_device(model)
     for epoch in (bar := tqdm(range(1, cfg["max_epochs"] + 1), desc="train", unit="epoch")):
         model.train()
         total = 0.0
-        for step, (x, t) in enumerate(batches(train_x, train_y, bs, generator), start=1):
+        for step, (x, t) in enumerate(batches(train_x, train_y, bs, generator, device), start=1):
             loss = loss_fn(model(x).float(), t)
             (loss / accumulate).backward()
-            total += loss.item() * len(t)
+            total += loss.detach().double() * len(t)  # on the device: no host sync per batch
             if step % accumulate == 0 or step * bs >= len(train_x):
                 optimizer.step()
                 optimizer.zero_grad()
                 model.head.apply_max_norm()
                 if scheduler:
                     scheduler.step()
-        train_loss = total / len(train_x)
+        train_loss = float(total) / len(train_x)
         val_loss = evaluate_loss(model, val_x, val_y, bs)
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
         if log:

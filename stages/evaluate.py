@@ -2,7 +2,7 @@
 metrics/per_label.json and metrics/thresholds.json (test, per label), plot data in plots/,
 and data/predictions/ (per test text: true, predicted and probability per label)."""
 
-from embedding_bench import experiment, fileio, metrics, params, reports
+from embedding_bench import contextual, experiment, fileio, metrics, params, reports
 from embedding_bench.cli import arguments, stage_main
 from embedding_bench.training import make_reproducible, predict
 
@@ -13,7 +13,7 @@ def main():
                      "metrics", "plots", "predictions")
     p = params.load()
     make_reproducible(p["seed"])
-    model, config = experiment.load(args.model)
+    model, config = experiment.load(args.model, contextual.pick_device(p["device"]))
     tables, labels = fileio.read_tables(args.data, ["val", "test"])
     data = experiment.inputs(config, tables, {"features": args.features,
                                               "contextual": args.contextual})

@@ -22,7 +22,7 @@ def main():
         tmp.mkdir()
         if needed:
             torch.set_num_threads(len(os.sched_getaffinity(0)))
-            device = contextual.pick_device(cfg["device"])
+            device = contextual.pick_device(p["device"])
             dtype = contextual.pick_dtype(cfg["dtype"], device)
             model = contextual.load_model(cfg, dtype, device)
             tokenizer = contextual.load_tokenizer(cfg)

@@ -69,3 +69,16 @@ def test_resolve_mode():
     assert resolve_mode("auto", "random") == "rand"
     assert resolve_mode("auto", "word2vec") == "non_static"
     assert resolve_mode("multichannel", "word2vec") == "multichannel"
+
+
+def test_batches_follow_the_device_they_are_asked_for():
+    """Inputs and labels of a batch both land on the model's device (the GPU crash was labels
+    left on the CPU); checked with PyTorch's meta device, which needs no GPU."""
+    from embedding_bench.training import batches, to_device
+
+    ids = TokenIds([["a", "b"], ["b"], ["a"]], ["<pad>", "<unk>", "a", "b"], max_len=5, min_len=3)
+    y = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    for x, t in batches(ids, y, 2, device="meta"):
+        assert x.device.type == "meta" and t.device.type == "meta"
+    moved = to_device({"input_ids": torch.zeros(2, 3), "attention_mask": torch.ones(2, 3)}, "meta")
+    assert {v.device.type for v in moved.values()} == {"meta"}
