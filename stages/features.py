@@ -38,7 +38,7 @@ def main():
             (tmp / "not_needed.txt").write_text("no contextual features: embedding is not bert, or "
                                                 "bert.finetune is true\n")
     fileio.write_json(report, args.report)
-    print("features: " + (f"{cfg['model']}, {report['width']} wide" if needed
+    print("features: " + (f"{cfg['model']}, {report['width']} wide, on {device} ({dtype})" if needed
                           else "not needed for this configuration"))
 
 

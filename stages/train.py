@@ -2,11 +2,12 @@
 features, or a BERT fine-tuned end to end); early stopping on validation loss; weights to
 models/, per-epoch curves via dvclive."""
 
+import torch
 from dvclive import Live
 
 from embedding_bench import experiment, fileio, params
 from embedding_bench.cli import arguments, stage_main
-from embedding_bench.training import fit, make_reproducible
+from embedding_bench.training import fit, make_reproducible, model_device
 
 
 @stage_main
@@ -31,7 +32,8 @@ def main():
         live.summary = {"kept": {"epoch": summary["best_epoch"], "val_loss": summary["best_val_loss"]},
                         "epochs_run": summary["epochs_run"]}
     experiment.save(model, args.out, {**config, **summary})
-    print(f"train: {config['kind']} {config.get('mode', '')}, best epoch {summary['best_epoch']} "
+    print(f"train: {config['kind']} {config.get('mode', '')} on {model_device(model)} "
+          f"({getattr(model, 'autocast', None) or torch.float32}), best epoch {summary['best_epoch']} "
           f"of {summary['epochs_run']}, val loss {summary['best_val_loss']:.4f}")
 
 

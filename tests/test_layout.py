@@ -110,6 +110,9 @@ def readme_commands():
     commands = []
     for line in lines:
         for part in line.split("&&"):
+            first = part.split()[:1]
+            if not first or not (first[0].endswith("python") or first[0] in ("embedding-bench", "bash")):
+                continue  # prose or another tool: not parsed as a command
             words = shlex.split(part, comments=True)
             if any("<" in w for w in words[:3]):
                 continue  # a placeholder such as `python -m stages.<name>`, not a command
