@@ -35,8 +35,8 @@ from embedding_bench.errors import UserError
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss", "empty_prediction_rate")
 AXES = ("model", "embedding", "preprocessing", "mode", "rule")
 # Params that only the CNN reads: a baseline row's configuration leaves them out.
-CNN_ONLY = ("embedding", "vocab", "random", "word2vec", "glove", "bert", "cnn", "train")
-# Params the axis columns already show, and selector names kept for them.
+CNN_ONLY = ("embedding", "device", "vocab", "random", "word2vec", "glove", "bert", "cnn", "train")
+# Params the axis columns already show (never repeated as columns); short selector names for two.
 IN_AXES = ("dataset", "embedding", "preprocessing", "cnn.mode", "bert.finetune",
            "evaluate.threshold", "evaluate.at_least_one")
 ALIASES = {"threshold": "evaluate.threshold", "at_least_one": "evaluate.at_least_one"}
