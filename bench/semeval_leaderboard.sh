@@ -7,12 +7,8 @@
 # the trained model); raw and full for word2vec, GloVe and BERT. About 35 minutes on 2 CPU cores (a run takes 30-60 s, a tuned-threshold re-run 10 s);
 # FINETUNE=1 adds fine-tuned BERT, 3 seeds (7-9 minutes each).
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
-WORK=${2:-/tmp/semeval-leaderboard}
-export PATH="$ROOT/.venv/bin:$PATH"
-run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
+DEFAULT_WORK=/tmp/semeval-leaderboard
+source "$(dirname "$0")/semeval_common.sh"
 rm -rf "$WORK"
 for config in embedding=random embedding=word2vec embedding=glove,cnn.mode=static \
               embedding=glove,cnn.mode=non_static embedding=glove,cnn.mode=multichannel embedding=bert; do
@@ -30,11 +26,9 @@ cd "$WORK"
 embedding-bench compare --out results/leaderboard
 # the original question: word2vec vs BERT, under full and under light preprocessing; and whether
 # the decision rule decides the BERT vs TF-IDF comparison
-for pair in "embedding=bert,preprocessing=full,mode=frozen,rule=0.5 embedding=word2vec,preprocessing=full,rule=0.5" \
-            "embedding=bert,preprocessing=light,mode=frozen,rule=0.5 embedding=word2vec,preprocessing=light,rule=0.5" \
-            "embedding=bert,preprocessing=light,mode=frozen,rule=0.5 embedding=bert,preprocessing=full,mode=frozen,rule=0.5" \
-            "embedding=glove,preprocessing=light,mode=non_static,rule=0.5 embedding=random,preprocessing=light,rule=0.5" \
-            "embedding=bert,preprocessing=light,mode=frozen,rule=0.5 embedding=tf-idf,preprocessing=light,rule=0.5" \
-            "embedding=bert,preprocessing=light,mode=frozen,rule=0.5+top1 embedding=tf-idf,preprocessing=light,rule=0.5+top1"; do
-  embedding-bench compare --pair $pair 2>/dev/null | tail -3
-done
+pairs "embedding=bert,preprocessing=full,mode=frozen,rule=0.5 embedding=word2vec,preprocessing=full,rule=0.5" \
+      "embedding=bert,preprocessing=light,mode=frozen,rule=0.5 embedding=word2vec,preprocessing=light,rule=0.5" \
+      "embedding=bert,preprocessing=light,mode=frozen,rule=0.5 embedding=bert,preprocessing=full,mode=frozen,rule=0.5" \
+      "embedding=glove,preprocessing=light,mode=non_static,rule=0.5 embedding=random,preprocessing=light,rule=0.5" \
+      "embedding=bert,preprocessing=light,mode=frozen,rule=0.5 embedding=tf-idf,preprocessing=light,rule=0.5" \
+      "embedding=bert,preprocessing=light,mode=frozen,rule=0.5+top1 embedding=tf-idf,preprocessing=light,rule=0.5+top1"

@@ -6,12 +6,8 @@
 # A rule change re-runs only `evaluate` (the run cache restores the trained model). About 30
 # minutes on 2 AVX2-only CPU cores shared with a test run.
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
-WORK=${2:-/tmp/semeval-rules}
-export PATH="$ROOT/.venv/bin:$PATH"
-run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
+DEFAULT_WORK=/tmp/semeval-rules
+source "$(dirname "$0")/semeval_common.sh"
 rm -rf "$WORK"
 for config in embedding=bert embedding=glove,cnn.mode=non_static; do
   run --config "$config" --config "$config,evaluate.threshold=tuned" \
@@ -20,10 +16,8 @@ for config in embedding=bert embedding=glove,cnn.mode=non_static; do
 done
 cd "$WORK"
 embedding-bench compare --out results/leaderboard
-for pair in "embedding=bert,rule=0.5 embedding=tf-idf,rule=0.5" \
-            "embedding=bert,rule=0.5+top1 embedding=tf-idf,rule=0.5+top1" \
-            "embedding=glove,rule=0.5 embedding=tf-idf,rule=0.5" \
-            "embedding=glove,rule=0.5+top1 embedding=tf-idf,rule=0.5+top1" \
-            "embedding=bert,rule=0.5+top1 embedding=bert,rule=0.5"; do
-  embedding-bench compare --pair $pair 2>/dev/null | tail -3
-done
+pairs "embedding=bert,rule=0.5 embedding=tf-idf,rule=0.5" \
+      "embedding=bert,rule=0.5+top1 embedding=tf-idf,rule=0.5+top1" \
+      "embedding=glove,rule=0.5 embedding=tf-idf,rule=0.5" \
+      "embedding=glove,rule=0.5+top1 embedding=tf-idf,rule=0.5+top1" \
+      "embedding=bert,rule=0.5+top1 embedding=bert,rule=0.5"

@@ -1,0 +1,11 @@
+# Sourced by the SemEval bench scripts, after they set DEFAULT_WORK: --help prints the caller's
+# header; arguments [SEMEVAL_DIR] [WORKDIR]; the venv first on PATH; run() adds one
+# bench/experiments.py invocation's runs to the workdir's experiments.
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0;; esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
+WORK=${2:-$DEFAULT_WORK}
+export PATH="$ROOT/.venv/bin:$PATH"
+run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
+# pairs "A B" ...: the paired test of each pair of configurations, in the workdir
+pairs() { for pair in "$@"; do embedding-bench compare --pair $pair 2>/dev/null | tail -3; done; }
