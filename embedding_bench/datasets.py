@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from embedding_bench.errors import UserError
+from embedding_bench.sources import resolve
 
 SPLITS = ("train", "val", "test")
 # Wide label values as exporters write them (pandas writes 0.0/1.0 after a missing cell).
@@ -24,12 +25,6 @@ MISSING = {"", "nan", "none", "null"}
 MISPARSE = set("[]\"'")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
-
-
-def resolve(root, name):
-    """A path from params: absolute, or relative to the dataset folder."""
-    path = Path(name)
-    return path if path.is_absolute() else Path(root) / path
 
 
 def _format(path, fmt):

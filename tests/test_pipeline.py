@@ -32,10 +32,17 @@ def shrink(repo, rows=600):
 
 
 def stages_run(output, model_only=False):
-    """Stages that ran; with model_only, without `headline`, which re-runs only where the
-    metrics it copies changed (whether they do is not what these tests are about)."""
-    return [s for s in re.findall(r"Running stage '([^']+)'", output)
-            if not (model_only and s == "headline")]
+    """Stages that ran, but `sources`, which runs every time (it fingerprints the files params
+    name); with model_only, without `headline`, which re-runs only where the metrics it copies
+    changed (whether they do is not what these tests are about)."""
+    ran = re.findall(r"Running stage '([^']+)'", output)
+    assert "sources" in ran, output  # always_changed: every run fingerprints the sources first
+    return [s for s in ran if s != "sources" and not (model_only and s == "headline")]
+
+
+def up_to_date(repo):
+    """`dvc status` lists nothing but `sources`, whose fingerprints are known only by running it."""
+    return json.loads(run([DVC, "status", "--json"], repo).stdout) == {"sources": ["always changed"]}
 
 
 def read(repo, name):
@@ -77,15 +84,14 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     assert diag["light"]["bert"]["pieces_per_word"] < diag["full"]["bert"]["pieces_per_word"]
 
     assert stages_run(run([DVC, "repro"], repo).stdout) == []  # everything up to date
-    status = run([DVC, "status"], repo).stdout
-    assert "Data and pipelines are up to date" in status
+    assert up_to_date(repo)
 
     # the cache goes to a remote and comes back (a local folder here; S3 & co. in real use)
     run([DVC, "remote", "add", "-d", "shared", str(repo.parent / "remote")], repo)
     run([DVC, "push"], repo)
     run("rm -rf .dvc/cache data/ingested data/split data/preprocessed data/features models", repo)
     run([DVC, "pull"], repo)
-    assert "Data and pipelines are up to date" in run([DVC, "status"], repo).stdout
+    assert up_to_date(repo)
     assert stages_run(run([DVC, "repro"], repo).stdout) == []
 
     run("git add -A && git commit -qm baseline", repo)
@@ -194,6 +200,19 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
     assert 0 < embed["vocabulary_with_vectors"] < embed["vocabulary_size"]
     assert 0 < embed["test"]["oov_type_rate"] < 0.5
     assert "multichannel" in (repo / "models" / "model.json").read_text()
+
+    # a local vectors file is a dependency by content: rewritten in place, it re-runs what reads it
+    vectors = repo.parent / "vectors.txt"  # outside the repository, where users keep such files
+    vectors.write_text("happy 0.1 0.2 0.3\nsad 0.3 0.2 0.1\nlove 0.5 0.5 0.5\n")
+    local = [DVC, "exp", "run", "-S", "embedding=glove", "-S", f"glove.source={vectors}"]
+    assert "embed" in stages_run(run(local, repo).stdout)
+    fingerprint = json.loads((repo / "data/sources/glove.json").read_text())
+    assert fingerprint["value"] == str(vectors) and len(fingerprint["sha256"]) == 64
+    assert stages_run(run(local, repo).stdout) == []  # unchanged: nothing but the fingerprinting
+    vectors.write_text("happy 0.9 0.2 0.3\nsad 0.3 0.2 0.1\nlove 0.5 0.5 0.5\n")
+    assert sorted(stages_run(run(local, repo).stdout, model_only=True)) == [
+        "diagnose@full", "diagnose@light", "diagnose@mine", "diagnose@raw", "embed", "evaluate",
+        "train"]
 
 
 def test_bert_frozen_and_finetuned_reuse_upstream(repo_copy):

