@@ -3,12 +3,14 @@ pipeline stages.
 
     embedding-bench compare [--all-commits] [--out PATH] [--pair A B]   the leaderboard
     embedding-bench review --base BASE_HEADLINE                         PR review: change vs noise
+    embedding-bench grid run|gather --worker i/N -S ...                 a grid over several machines
 """
 
 import sys
 
 COMMANDS = {"compare": "the leaderboard and the paired test over `dvc exp show`",
-            "review": "headline metrics against the base branch's, judged against seed spread"}
+            "review": "headline metrics against the base branch's, judged against seed spread",
+            "grid": "a grid of experiments split over workers (run), then one leaderboard (gather)"}
 
 
 def main(argv=None):
