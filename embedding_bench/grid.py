@@ -2,6 +2,7 @@
 
     embedding-bench grid run --worker 1/2 --git-remote origin -S 'embedding=random,word2vec' -S 'seed=1,2'
     embedding-bench grid gather --git-remote origin -S 'embedding=random,word2vec' -S 'seed=1,2' [--out ... --pair A B]
+    embedding-bench grid push-cache [--dvc-remote NAME]     # after any `dvc repro`: share its run cache
 
 Each worker is a clone of the same commit. `grid` expands the `-S` options exactly as
 `dvc exp run --queue` does (choices `a,b`, `range(1,4)`, ...; DVC's own parser), sorts the
@@ -168,13 +169,21 @@ def _arguments(ap, gather):
     ap.set_defaults(action=_gather if gather else _run_grid)
 
 
+def _push_cache(args):
+    dvc("push", "--run-cache", *(["-r", args.dvc_remote] if args.dvc_remote else []))
+    print(f"pushed {push_run_cache_outputs(args.dvc_remote)} run-cache outputs")
+
+
 @stage_main
 def main(argv=None, prog=None):
     ap = argparse.ArgumentParser(prog=prog, description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
-    commands = ap.add_subparsers(required=True, metavar="{run,gather}")
+    commands = ap.add_subparsers(required=True, metavar="{run,gather,push-cache}")
     _arguments(commands.add_parser("run", help="run this worker's share of the grid, push it"), False)
     _arguments(commands.add_parser("gather", help="pull every configuration, the leaderboard"), True)
+    push = commands.add_parser("push-cache", help="push the run cache with the outputs it refers to")
+    push.add_argument("--dvc-remote", metavar="NAME", help="DVC remote (default: the repository's)")
+    push.set_defaults(action=_push_cache)
     args = ap.parse_args(argv)
     args.action(args)
 
