@@ -174,6 +174,11 @@ class Evaluate(Section):
     at_least_one: Annotated[Any, AfterValidator(_auto_or_bool)]
 
 
+class Probe(Section):
+    seed: int
+    typo_rate: Annotated[float, Field(ge=0, le=1)]
+
+
 class Baseline(Section):
     ngram_max: Positive
     min_df: Positive
@@ -198,6 +203,7 @@ class Params(Section):
     cnn: Cnn
     train: Train
     evaluate: Evaluate
+    probe: Probe
     baseline: Baseline
 
     @model_validator(mode="after")

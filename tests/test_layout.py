@@ -81,7 +81,7 @@ LAYERS = [["errors"], ["sources"],
           ["cli", "params", "fileio", "datasets", "vocab", "metrics", "cnn", "training", "baseline"],
           ["text", "vector_files", "reports", "contextual"],
           ["splits", "static_embeddings", "experiment", "compare"],
-          ["review", "grid"]]
+          ["review", "grid", "probes"]]
 
 
 def test_package_layers_go_one_way_and_never_import_stages():

@@ -56,7 +56,8 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     out = result.stdout
     assert "WARNING" not in result.stdout + result.stderr  # e.g. no "'data/contextual' is empty"
     assert sorted(stages_run(out)) == sorted(
-        ["ingest", "split", "download", "embed", "features", "train", "evaluate", "baseline", "headline"]
+        ["ingest", "split", "download", "embed", "features", "train", "evaluate", "probe", "baseline",
+         "headline"]
         + [f"{stage}@{v}" for stage in ("preprocess", "diagnose") for v in ("raw", "light", "full")])
     m = read(repo, "metrics.json")
     assert set(m) == {"val", "test"}
@@ -79,6 +80,13 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     for variant in ("raw", "light", "full"):
         assert read(repo, f"preprocess/{variant}.json")[variant]["train"]["texts"] == 432
     assert read(repo, "embed.json")["test"]["oov_token_rate"] < 0.2
+    probes = read(repo, "probes.json")  # the same model and rule as evaluate, then perturbed texts
+    assert probes["original"]["test"]["jaccard"] == m["test"]["jaccard"]
+    assert set(probes["perturbations"]) == {"negation", "emoji_removed", "emoji_named", "hashtags_split",
+                                            "mentions_urls_removed", "typos", "lowercase", "full_losses"}
+    assert probes["perturbations"]["negation"]["inputs_changed"] > 0
+    slices = read(repo, "slices.json")
+    assert slices["long"]["texts"] + slices["short"]["texts"] == 120
     diag = {v: read(repo, f"diagnostics/{v}.json")[v]["test"] for v in ("raw", "light", "full")}
     assert diag["full"]["glove"]["oov_token_rate"] > diag["light"]["glove"]["oov_token_rate"]
     assert diag["light"]["bert"]["pieces_per_word"] < diag["full"]["bert"]["pieces_per_word"]
@@ -96,9 +104,10 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
 
     run("git add -A && git commit -qm baseline", repo)
     exp = run([DVC, "exp", "run", "-S", "embedding=random"], repo).stdout
-    assert sorted(stages_run(exp, model_only=True)) == ["embed", "evaluate", "features", "train"]
+    assert sorted(stages_run(exp, model_only=True)) == ["embed", "evaluate", "features", "probe", "train"]
     diff = run([DVC, "metrics", "diff", "--md"], repo).stdout
     assert "test.jaccard" in diff and "metrics/metrics.json" in diff
+    assert "perturbations.negation.flip_rate" in diff and "metrics/slices.json" in diff  # the why, diffed
 
     # a configuration run before comes back from DVC's run cache: nothing retrains
     random_metrics = read(repo, "metrics.json")
@@ -194,7 +203,7 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
                "-S", "cnn.mode=multichannel"], repo).stdout
     assert sorted(stages_run(out, model_only=True)) == ["baseline", "diagnose@mine", "embed",
                                                         "evaluate", "features",
-                                       "preprocess@mine", "train"]
+                                                        "preprocess@mine", "probe", "train"]
     assert read(repo, "preprocess/mine.json")["mine"]["train"]["texts"] == 216
     embed = read(repo, "embed.json")
     assert 0 < embed["vocabulary_with_vectors"] < embed["vocabulary_size"]
@@ -212,7 +221,7 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
     vectors.write_text("happy 0.9 0.2 0.3\nsad 0.3 0.2 0.1\nlove 0.5 0.5 0.5\n")
     assert sorted(stages_run(run(local, repo).stdout, model_only=True)) == [
         "diagnose@full", "diagnose@light", "diagnose@mine", "diagnose@raw", "embed", "evaluate",
-        "train"]
+        "probe", "train"]
 
 
 def test_bert_frozen_and_finetuned_reuse_upstream(repo_copy):
@@ -227,13 +236,13 @@ def test_bert_frozen_and_finetuned_reuse_upstream(repo_copy):
     result = run([DVC, "exp", "run", "-S", "embedding=bert"], repo)
     out = result.stdout
     assert "is empty" not in result.stdout + result.stderr  # data/features holds a note, not nothing
-    assert sorted(stages_run(out, model_only=True)) == ["embed", "evaluate", "features", "train"]
+    assert sorted(stages_run(out, model_only=True)) == ["embed", "evaluate", "features", "probe", "train"]
     features = read(repo, "features.json")
     assert features["computed"] == 1 and features["width"] == 384
     assert features["train"]["texts"] == 216
     assert read(repo, "metrics.json")["test"]["jaccard"] > 0.3
     out = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.finetune=true"], repo).stdout
-    assert stages_run(out, model_only=True) == ["features", "train", "evaluate"]
+    assert stages_run(out, model_only=True) == ["features", "train", "evaluate", "probe"]
     assert read(repo, "features.json") == {"computed": 0}  # skipped, not faked
     assert '"kind": "finetune"' in (repo / "models" / "model.json").read_text()
     assert 0.0 <= read(repo, "metrics.json")["test"]["jaccard"] <= 1.0

@@ -1,0 +1,110 @@
+"""The "why": each perturbation on hand-written texts, slices, and probes on real small models."""
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from ruamel.yaml import YAML
+
+from conftest import ROOT
+from embedding_bench import probes
+from embedding_bench.cnn import WordCNN
+from embedding_bench.text import Preprocessor
+
+
+@pytest.mark.parametrize("text, negated", [
+    ("I don't like it", "I do like it"),
+    ("Can't wait for the weekend!", "Can wait for the weekend!"),
+    ("This is not fun", "This is fun"),
+    ("She is happy today", "She is not happy today"),
+    ("I\u2019m so sad", "I'm not so sad"),            # typographic apostrophe, as phones type it
+    ("we were late again", "we were not late again"),
+    ("Great day at the beach", "Great day at the beach"),  # no auxiliary, no negation: unchanged
+])
+def test_negation_removes_the_first_negation_or_negates_the_first_auxiliary(text, negated):
+    assert probes.negate(text) == negated
+
+
+def test_each_other_perturbation_on_hand_written_texts():
+    assert probes.remove_emoji("so happy \U0001F600 today") == "so happy today"
+    assert "grinning face" in probes.name_emoji("so happy \U0001F600")
+    assert probes.split_hashtags("love #GoodVibes and #sun") == "love Good Vibes and sun"
+    assert probes.remove_mentions_urls("@bob look https://x.co/a now") == "look now"
+    assert "lower" == probes.PERTURBATIONS["lowercase"]("LoWeR")
+    # stop words (sklearn's list has "not") go and words are stemmed, as the `full` variant does
+    assert probes.full_losses("I am not running to the shops") == "run shop"
+
+
+def test_typos_swap_inner_letters_deterministically():
+    text = "wonderful morning everyone, truly amazing"
+    swapped = probes.typos(text, random.Random(3), rate=1.0)
+    assert swapped != text and sorted(swapped) == sorted(text)  # the same letters, moved
+    for a, b in zip(text.split(), swapped.split()):
+        assert a[0] == b[0] and a[-1] == b[-1]  # first and last letters stay
+    assert probes.typos(text, random.Random(3), rate=1.0) == swapped
+    assert probes.typos(text, random.Random(3), rate=0.0) == text
+    by_seed = probes.perturb([text] * 3, seed=5, typo_rate=0.5)["typos"]
+    assert by_seed == probes.perturb([text] * 3, seed=5, typo_rate=0.5)["typos"]
+
+
+def test_slices_pick_texts_by_content_and_score_them():
+    texts = ["I'm not happy at all", "love it \U0001F600", "#blessed day", "a b c d e f"]
+    tokens = [t.split() for t in texts]
+    masks = probes.slice_masks(texts, tokens, known=lambda tok: tok != "blessed")
+    assert masks["negation"].tolist() == [True, False, False, False]
+    assert masks["emoji"].tolist() == [False, True, False, False]
+    assert masks["hashtag"].tolist() == [False, False, True, False]
+    assert masks["unknown_words"].tolist() == [False, False, False, False]  # "#blessed" is one token
+    assert masks["long"].tolist() == [True, False, False, True] and (masks["long"] ^ masks["short"]).all()
+    y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    pred = np.array([[1, 0], [0, 0], [1, 0], [0, 0]])
+    out = probes.slices(["a", "b"], y, pred, masks, {**probes.SLICE_DEFINITIONS, "unknown_words": "-"})
+    assert out["hashtag"]["texts"] == 1 and out["hashtag"]["test"]["jaccard"] == 0.5
+    assert out["emoji"]["test"]["empty_prediction_rate"] == 1.0
+    assert out["unknown_words"] == {"texts": 0, "share": 0.0, "definition": "-"}  # no metrics on nothing
+
+
+def word_setup(tmp_path, vectors):
+    """A WordCNN over `vectors` (rows: <pad>, <unk>, then the words) and its test table."""
+    p = YAML(typ="safe").load((ROOT / "params.yaml").read_text())
+    p["probe"]["typo_rate"] = 1.0  # every long word: few texts here
+    texts = ["I don't love it \U0001F600", "She is so happy #GoodVibes", "@ann what a day https://t.co/x",
+             "not sure about tomorrow", "wonderful morning everyone"]
+    prep = Preprocessor(p["preprocess"]["variants"]["light"], "light")
+    tokens = [prep.tokens(t) for t in texts]
+    words = sorted({w for toks in tokens for w in toks} | {w for t in texts for w in prep.tokens(probes.negate(t))})
+    (tmp_path / "vocab.txt").write_text("\n".join(["<pad>", "<unk>"] + words) + "\n")
+    labels = ["joy", "sadness"]
+    head = {"widths": (1, 2), "filters": 4, "dropout": 0.0, "max_norm": 3.0}
+    config = {"kind": "word", "labels": labels, "head": head, "max_len": 20, "mode": "static",
+              "n_words": len(words) + 2, "dim": 8}
+    torch.manual_seed(0)
+    model = WordCNN(vectors(len(words) + 2, 8), len(labels), "static", **head).eval()
+    test = pd.DataFrame({"original_text": texts, "tokens": tokens, "text": [" ".join(t) for t in tokens],
+                         "joy": [0, 1, 0, 0, 1], "sadness": [1, 0, 0, 1, 0]})
+    rule = {"thresholds": {"joy": 0.5, "sadness": 0.5}, "at_least_one": 0}
+    return p, model, config, test, {"features": str(tmp_path), "contextual": str(tmp_path)}, rule
+
+
+def test_a_model_that_ignores_its_input_never_flips(tmp_path):
+    # all-zero static vectors: every convolution sees zeros, so the output is the biases alone
+    p, model, config, test, dirs, rule = word_setup(tmp_path, torch.zeros)
+    report, sliced = probes.run(p, model, config, test, dirs, rule)
+    for name, result in report["perturbations"].items():
+        assert result["flip_rate"] == 0.0 and result["mean_abs_prob_change"] == 0.0, name
+    assert report["perturbations"]["negation"]["texts_changed"] == 3  # the texts did change
+    assert report["perturbations"]["typos"]["texts_changed"] > 0
+    assert sliced["negation"]["texts"] == 2 and sliced["hashtag"]["texts"] == 1
+
+
+def test_a_model_that_reads_its_input_moves_with_the_perturbations(tmp_path):
+    p, model, config, test, dirs, rule = word_setup(tmp_path, lambda n, d: torch.randn(n, d) * 3)
+    report, _ = probes.run(p, model, config, test, dirs, rule)
+    negation = report["perturbations"]["negation"]
+    assert negation["mean_abs_prob_change"] > 0
+    assert negation["inputs_changed"] == negation["texts_changed"] == 3
+    unchanged = report["perturbations"]["hashtags_split"]  # `light` splits hashtags already
+    assert unchanged["texts_changed"] == 1 and unchanged["inputs_changed"] == 0
+    assert unchanged["flip_rate"] == unchanged["mean_abs_prob_change"] == 0.0
