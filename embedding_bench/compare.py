@@ -31,6 +31,7 @@ from scipy import stats
 
 from embedding_bench.cli import stage_main
 from embedding_bench.errors import UserError
+from embedding_bench.text import CONTENT_SLICES, content_slices
 
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss", "empty_prediction_rate")
 AXES = ("model", "embedding", "preprocessing", "mode", "rule")
@@ -246,26 +247,37 @@ def select(table, spec):
     return rows
 
 
-def read_per_text(rev, model):
-    """Per-text test Jaccard of an experiment, from its DVC-tracked predictions (read from the
-    local DVC cache; `dvc pull` or `dvc exp pull` first where the runs were made elsewhere)."""
+def read_tracked(rev, path, columns=None):
+    """A DVC-tracked parquet file of a revision or experiment, from the local DVC cache (`dvc pull`
+    or `dvc exp pull` first where the runs were made elsewhere)."""
     from dvc.api import DVCFileSystem
 
-    path = f"{predictions_dir()}{PREDICTIONS[model]}/test.parquet"
     try:
         with DVCFileSystem(".", rev=rev).open(path, "rb") as f:
-            table = pd.read_parquet(f, columns=["id", "jaccard"])
+            table = pd.read_parquet(f, columns=columns)
     except Exception as e:  # a missing cache entry, or a run made before per-text scores existed
         raise UserError(f"cannot read {path} of {rev[:7]} ({type(e).__name__}: {e}); pull its "
                         f"DVC cache, or re-run that experiment with this version of the pipeline")
     return table.astype({"id": str})
 
 
+def read_per_text(rev, model, columns=("id", "jaccard")):
+    """Per-text test results of an experiment (its DVC-tracked predictions): by default the
+    Jaccard; columns=None for all (true.*, pred.*, prob.* per label)."""
+    return read_tracked(rev, f"{dvc_dir('predictions')}{PREDICTIONS[model]}/test.parquet",
+                        list(columns) if columns else None)
+
+
+def read_test_texts(rev):
+    """The test split's ids and raw texts at a revision (the same for every seed and embedding)."""
+    return read_tracked(rev, f"{dvc_dir('split')}/test.parquet", ["id", "text"])
+
+
 @functools.cache
-def predictions_dir():
-    """Where the evaluate stage writes its predictions: dvc.yaml's `dirs.predictions`."""
+def dvc_dir(name):
+    """A folder of the pipeline: dvc.yaml's `dirs.<name>`."""
     dvc_vars = YAML(typ="safe").load(Path("dvc.yaml"))["vars"]
-    return next(v["dirs"]["predictions"] for v in dvc_vars if isinstance(v, dict) and "dirs" in v)
+    return next(v["dirs"][name] for v in dvc_vars if isinstance(v, dict) and "dirs" in v)
 
 
 def per_text(rows, reader=read_per_text):
@@ -313,6 +325,55 @@ def describe(result):
     return "\n".join(lines)
 
 
+def label_set(row, labels, prefix):
+    return ", ".join(label for label in labels if row[f"{prefix}.{label}"]) or "(none)"
+
+
+def why(table, spec_a, spec_b, reader=read_per_text, texts_reader=read_test_texts, examples=3):
+    """Where the two configurations of a pair disagree: per content slice of the test texts
+    (CONTENT_SLICES) the texts, how many get different label sets from A and B (their
+    lowest-seed runs), and the paired Jaccard difference averaged over all their runs; per label
+    which side is right where they differ; and per slice the texts with the largest difference.
+    Markdown."""
+    a_rows, b_rows = select(table, spec_a), select(table, spec_b)
+    a_run, b_run = (rows.sort_values("seed").iloc[0] for rows in (a_rows, b_rows))
+    a_pred = reader(a_run["rev"], a_run["model"], None).set_index("id").sort_index()
+    b_pred = reader(b_run["rev"], b_run["model"], None).set_index("id").sort_index()
+    texts = texts_reader(a_run["rev"]).set_index("id")["text"].reindex(a_pred.index)
+    if not a_pred.index.equals(b_pred.index) or texts.isna().any():
+        raise UserError("--pair: the two configurations were tested on different texts")
+    diff = per_text(a_rows, reader)[0] - per_text(b_rows, reader)[0]
+    labels = [c[len("pred."):] for c in a_pred.columns if c.startswith("pred.")]
+    pred_cols, true_cols = [f"pred.{x}" for x in labels], [f"true.{x}" for x in labels]
+    differs = (a_pred[pred_cols].to_numpy() != b_pred[pred_cols].to_numpy()).any(axis=1)
+    masks = {"all": np.ones(len(texts), bool),
+             **content_slices(texts.tolist(), [t.split() for t in texts])}
+    lines = [f"Why: where A and B disagree (label sets of their lowest-seed runs, {a_run['rev'][:7]} "
+             f"and {b_run['rev'][:7]}; Jaccard differences averaged over all their runs). "
+             f"They predict different label sets for {int(differs.sum())} of {len(texts)} test texts.",
+             "", "| slice | texts | disagree | Jaccard A - B |", "|---|---:|---:|---:|"]
+    for name, mask in masks.items():
+        if mask.any():
+            lines.append(f"| {name} | {int(mask.sum())} | {int((differs & mask).sum())} | "
+                         f"{float(diff[mask].mean()):+.4f} |")
+    lines += ["", "| label | A right, B wrong | B right, A wrong |", "|---|---:|---:|"]
+    truth = a_pred[true_cols].to_numpy()
+    a_ok = a_pred[pred_cols].to_numpy() == truth
+    b_ok = b_pred[pred_cols].to_numpy() == truth
+    for j, label in enumerate(labels):
+        lines.append(f"| {label} | {int((a_ok[:, j] & ~b_ok[:, j]).sum())} | "
+                     f"{int((b_ok[:, j] & ~a_ok[:, j]).sum())} |")
+    lines += ["", "Examples (the largest differences per slice; slices: "
+              + "; ".join(f"{k}: {v}" for k, v in CONTENT_SLICES.items()) + "):"]
+    for name, mask in masks.items():
+        picked = diff[mask & differs].abs().sort_values(ascending=False, kind="stable").index[:examples]
+        for text_id in picked:
+            lines.append(f"- [{name}] {texts[text_id]!r}: true {label_set(a_pred.loc[text_id], labels, 'true')}; "
+                         f"A {label_set(a_pred.loc[text_id], labels, 'pred')}; "
+                         f"B {label_set(b_pred.loc[text_id], labels, 'pred')}")
+    return "\n".join(lines)
+
+
 def dvc_exp_show(all_commits):
     cmd = ["dvc", "exp", "show", "--json"] + (["--all-commits"] if all_commits else [])
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -341,7 +402,7 @@ def main(argv=None, prog=None):
     if table.empty:
         raise UserError("no experiments with metrics found; run `dvc exp run` first")
     board = leaderboard(table)
-    pair = describe(paired(table, *args.pair)) if args.pair else ""
+    pair = (describe(paired(table, *args.pair)) + "\n\n" + why(table, *args.pair)) if args.pair else ""
     text = board.to_markdown(index=False) + (f"\n\n{pair}" if pair else "")
     print(text)
     if args.out:

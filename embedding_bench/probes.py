@@ -26,7 +26,8 @@ from nltk.tokenize import TweetTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from embedding_bench import contextual, experiment, metrics
-from embedding_bench.text import CAMEL, HASHTAG, MENTION, TYPOGRAPHIC, URL, Preprocessor
+from embedding_bench.text import (CAMEL, CONTENT_SLICES, HASHTAG, MENTION, TYPOGRAPHIC, URL,
+                                  Preprocessor, content_slices)
 from embedding_bench.training import predict
 
 AUXILIARIES = ("am|is|are|was|were|do|does|did|can|could|will|would|should|must|have|has|had|"
@@ -38,7 +39,6 @@ NEGATED = {"don't": "do", "doesn't": "does", "didn't": "did", "can't": "can", "c
 NEGATED_RE = re.compile(r"\b(" + "|".join(map(re.escape, NEGATED)) + r")\b", re.IGNORECASE)
 NOT_RE = re.compile(r"\s*\bnot\b", re.IGNORECASE)
 AUX_RE = re.compile(rf"\b({AUXILIARIES}|i'm|you're|we're|they're|he's|she's|it's)\b", re.IGNORECASE)
-NEGATION_WORD = re.compile(r"\b(not|no|never|nothing|nobody|none|nor|cannot)\b|n't\b", re.IGNORECASE)
 
 
 def _keep_case(word, replacement):
@@ -143,18 +143,11 @@ def effect(labels, y, base_probs, probs, changed, moved, rule):
 
 
 def slice_masks(texts, tokens, known):
-    """{slice: boolean mask} over the test texts. `known(token)` says whether the embedding knows
-    a token of the experiment's own preprocessing."""
-    lengths = np.array([len(t) for t in tokens])
-    median = float(np.median(lengths)) if len(lengths) else 0.0
-    return {
-        "negation": np.array([bool(NEGATION_WORD.search(t.translate(TYPOGRAPHIC))) for t in texts]),
-        "emoji": np.array([emoji.emoji_count(t) > 0 for t in texts]),
-        "hashtag": np.array([bool(HASHTAG.search(t)) for t in texts]),
-        "unknown_words": np.array([any(not known(w) for w in toks) for toks in tokens]),
-        "long": lengths > median,
-        "short": lengths <= median,
-    }
+    """{slice: boolean mask} over the test texts: the content slices, and `unknown_words`, where
+    `known(token)` says whether the embedding knows a token of the experiment's preprocessing."""
+    masks = content_slices(texts, tokens)
+    masks["unknown_words"] = np.array([any(not known(w) for w in toks) for toks in tokens], bool)
+    return masks
 
 
 def slices(labels, y, pred, masks, definitions):
@@ -171,14 +164,9 @@ def slices(labels, y, pred, masks, definitions):
     return out
 
 
-SLICE_DEFINITIONS = {
-    "negation": "the raw text has not, no, never, n't, nothing, nobody, none, nor or cannot",
-    "emoji": "the raw text has an emoji",
-    "hashtag": "the raw text has a #hashtag",
-    "unknown_words": None,  # filled in by the kind of embedding
-    "long": "more tokens (after preprocessing) than the test median",
-    "short": "at most the test median of tokens",
-}
+SLICE_DEFINITIONS = {**CONTENT_SLICES, "unknown_words": None,  # filled in by the kind of embedding
+                     "long": "more tokens (after preprocessing) than the test median",
+                     "short": "at most the test median of tokens (after preprocessing)"}
 
 
 def _known(config, dirs):

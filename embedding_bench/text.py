@@ -28,6 +28,7 @@ ALNUM = re.compile(r"[^\W_]+")  # letters and digits of any script, not punctuat
 # tokenizer keeps "don’t" whole (else: don, ’, t, and the negation is lost), in every variant.
 TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 PLACEHOLDER = re.compile(r"\[[^\W\d]+\]")  # anonymised spans such as [NAME], kept as one token
+NEGATION = re.compile(r"\b(not|no|never|nothing|nobody|none|nor|cannot)\b|n't\b", re.IGNORECASE)
 
 STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
 STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
@@ -131,3 +132,26 @@ def diagnostics(tables, baseline):
         }
     report["vocabulary_size"] = len({t for toks in tables["train"]["tokens"] for t in toks})
     return report
+
+
+CONTENT_SLICES = {
+    "negation": "the raw text has not, no, never, n't, nothing, nobody, none, nor or cannot",
+    "emoji": "the raw text has an emoji",
+    "hashtag": "the raw text has a #hashtag",
+    "long": "more tokens than the median of the texts sliced",
+    "short": "at most the median of tokens",
+}
+
+
+def content_slices(texts, token_lists):
+    """{slice: boolean mask}: texts picked by what they contain (CONTENT_SLICES), and long/short
+    by their number of tokens against the median."""
+    lengths = np.array([len(t) for t in token_lists])
+    median = float(np.median(lengths)) if len(lengths) else 0.0
+    return {
+        "negation": np.array([bool(NEGATION.search(t.translate(TYPOGRAPHIC))) for t in texts], bool),
+        "emoji": np.array([emoji.emoji_count(t) > 0 for t in texts], bool),
+        "hashtag": np.array([bool(HASHTAG.search(t)) for t in texts], bool),
+        "long": lengths > median,
+        "short": lengths <= median,
+    }

@@ -211,3 +211,30 @@ def test_variant_options_are_columns_only_where_one_variant_name_changed():
     exp[0]["experiments"].append({"name": "e", "revs": [edited]})
     table = compare.runs(compare.experiments(exp))
     assert compare.differing(table) == ["preprocess.variant.stem"]  # light, edited in one run
+
+
+def test_why_counts_disagreements_by_slice_and_label_with_examples():
+    table = compare.runs(compare.experiments(EXP_JSON))
+    ids = [f"t{i}" for i in range(8)]
+    texts = ["I don't love it", "not happy at all today my friend", "so good \U0001F600", "#blessed",
+             "fine", "ok then", "great great great great great", "meh"]
+    true = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 0], [0, 0], [0, 1], [1, 1]])
+    wrong_on_negation = true.copy()
+    wrong_on_negation[:2] = 1 - wrong_on_negation[:2]  # word2vec misses both negated texts
+
+    def reader(rev, model, columns=("id", "jaccard")):
+        pred = true if rev in {"1", "2", "3"} else wrong_on_negation  # glove runs: 1, 2, 3
+        df = pd.DataFrame({"id": ids, "jaccard": sample_jaccard(true, pred)})
+        for j, label in enumerate(["anger", "joy"]):
+            df[f"true.{label}"], df[f"pred.{label}"], df[f"prob.{label}"] = true[:, j], pred[:, j], 0.5
+        return df if columns is None else df[list(columns)]
+
+    report = compare.why(table, "embedding=glove", "embedding=word2vec", reader,
+                         lambda rev: pd.DataFrame({"id": ids, "text": texts}))
+    assert "different label sets for 2 of 8 test texts" in report
+    assert "| all | 8 | 2 | +0.2500 |" in report
+    assert "| negation | 2 | 2 | +1.0000 |" in report  # the whole difference sits in one slice
+    assert "| emoji | 1 | 0 | +0.0000 |" in report and "| hashtag | 1 | 0 | +0.0000 |" in report
+    assert "| anger | 2 | 0 |" in report and "| joy | 2 | 0 |" in report  # A right where they differ
+    assert "- [negation] \"I don't love it\": true anger; A anger; B joy" in report
+    assert "- [emoji]" not in report  # no disagreement there, no example

@@ -127,6 +127,8 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
                  "embedding=word2vec"], repo).stdout
     assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| +1 \|", board), board
     assert "paired bootstrap over texts" in board and "on 120 test texts" in board
+    assert re.search(r"different label sets for \d+ of 120 test texts", board), board  # the why
+    assert re.search(r"^\| negation \| \d+ \| \d+ \| [+-]\d\.\d{4} \|$", board, re.M)
 
     # PR review: the headline against a base made on this machine (here: the same numbers)
     (repo.parent / "base.json").write_text((repo / "metrics/headline.json").read_text())
