@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC stages run `python -m stages.<name>`: that must be this environment's python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: install repro show test lock clean
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(PLOTS_TEMPLATE)
 
 # The package itself is installed editable, without build isolation or dependencies: the
 # pinned lock is the only source of versions, and the venv's own setuptools builds it offline.
@@ -19,6 +20,11 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
+
+# `dvc plots show/diff` draw offline with this template (.dvc/config: plots.html_template): the
+# Vega libraries inlined from vl-convert-python instead of DVC's CDN links. Generated, not committed.
+$(PLOTS_TEMPLATE): $(INSTALLED)
+	$(BIN)/python -m embedding_bench.charts dvc-template $@
 
 repro: install
 	$(BIN)/dvc repro

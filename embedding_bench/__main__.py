@@ -4,13 +4,15 @@ pipeline stages.
     embedding-bench compare [--all-commits] [--out PATH] [--pair A B]   the leaderboard
     embedding-bench review --base BASE_HEADLINE                         PR review: change vs noise
     embedding-bench grid run|gather --worker i/N -S ...                 a grid over several machines
+    embedding-bench charts dvc-template PATH | plots-md DIR            charts that draw offline
 """
 
 import sys
 
 COMMANDS = {"compare": "the leaderboard and the paired test over `dvc exp show`",
             "review": "headline metrics against the base branch's, judged against seed spread",
-            "grid": "a grid of experiments split over workers (run), then one leaderboard (gather)"}
+            "grid": "a grid of experiments split over workers (run), then one leaderboard (gather)",
+            "charts": "offline charts: DVC's plots template, `dvc plots diff --json` as SVG + Markdown"}
 
 
 def main(argv=None):

@@ -19,6 +19,7 @@ be called significant or not.
 
 import argparse
 import functools
+import html
 import json
 import subprocess
 import sys
@@ -29,6 +30,7 @@ import pandas as pd
 from ruamel.yaml import YAML
 from scipy import stats
 
+from embedding_bench import charts
 from embedding_bench.cli import stage_main
 from embedding_bench.errors import UserError
 from embedding_bench.text import CONTENT_SLICES, content_slices
@@ -42,6 +44,7 @@ IN_AXES = ("dataset", "embedding", "preprocessing", "cnn.mode", "bert.finetune",
            "evaluate.threshold", "evaluate.at_least_one")
 ALIASES = {"threshold": "evaluate.threshold", "at_least_one": "evaluate.at_least_one"}
 PREDICTIONS = {"cnn": "", "baseline": "_baseline"}  # suffixes of dirs.predictions (dvc.yaml)
+PROBES = "metrics/probes.json"
 FILES = {"cnn": ("metrics/metrics.json", "metrics/thresholds.json"),
          "baseline": ("metrics/baseline/metrics.json", "metrics/baseline/thresholds.json")}
 
@@ -334,7 +337,7 @@ def why(table, spec_a, spec_b, reader=read_per_text, texts_reader=read_test_text
     (CONTENT_SLICES) the texts, how many get different label sets from A and B (their
     lowest-seed runs), and the paired Jaccard difference averaged over all their runs; per label
     which side is right where they differ; and per slice the texts with the largest difference.
-    Markdown."""
+    (Markdown, the per-slice rows for a chart)."""
     a_rows, b_rows = select(table, spec_a), select(table, spec_b)
     a_run, b_run = (rows.sort_values("seed").iloc[0] for rows in (a_rows, b_rows))
     a_pred = reader(a_run["rev"], a_run["model"], None).set_index("id").sort_index()
@@ -352,10 +355,9 @@ def why(table, spec_a, spec_b, reader=read_per_text, texts_reader=read_test_text
              f"and {b_run['rev'][:7]}; Jaccard differences averaged over all their runs). "
              f"They predict different label sets for {int(differs.sum())} of {len(texts)} test texts.",
              "", "| slice | texts | disagree | Jaccard A - B |", "|---|---:|---:|---:|"]
-    for name, mask in masks.items():
-        if mask.any():
-            lines.append(f"| {name} | {int(mask.sum())} | {int((differs & mask).sum())} | "
-                         f"{float(diff[mask].mean()):+.4f} |")
+    slice_rows = [{"slice": name, "texts": int(mask.sum()), "disagree": int((differs & mask).sum()),
+                   "diff": round(float(diff[mask].mean()), 4)} for name, mask in masks.items() if mask.any()]
+    lines += [f"| {r['slice']} | {r['texts']} | {r['disagree']} | {r['diff']:+.4f} |" for r in slice_rows]
     lines += ["", "| label | A right, B wrong | B right, A wrong |", "|---|---:|---:|"]
     truth = a_pred[true_cols].to_numpy()
     a_ok = a_pred[pred_cols].to_numpy() == truth
@@ -371,7 +373,62 @@ def why(table, spec_a, spec_b, reader=read_per_text, texts_reader=read_test_text
             lines.append(f"- [{name}] {texts[text_id]!r}: true {label_set(a_pred.loc[text_id], labels, 'true')}; "
                          f"A {label_set(a_pred.loc[text_id], labels, 'pred')}; "
                          f"B {label_set(b_pred.loc[text_id], labels, 'pred')}")
-    return "\n".join(lines)
+    return "\n".join(lines), slice_rows
+
+
+def config_label(row, extra):
+    """A configuration's name in charts: its axes, then the params that differ between rows."""
+    return " / ".join(str(row[k]) for k in AXES) + "".join(
+        f" / {k}={row['params'].get(k, '')}" for k in extra)
+
+
+def interval_rows(table):
+    """Per configuration: its label, mean and 95% interval of each shown metric over seeds (no
+    interval for one seed), for the charts."""
+    extra, rows = differing(table), []
+    for _, group in table.groupby("config", sort=False):
+        for metric in SHOWN:
+            if metric in group:
+                mean, half = interval(group[metric])
+                half = 0.0 if np.isnan(half) else half
+                rows.append({"label": config_label(group.iloc[0], extra), "model": group.iloc[0]["model"],
+                             "metric": metric, "seeds": len(group), "mean": round(mean, 4),
+                             "low": round(mean - half, 4), "high": round(mean + half, 4)})
+    return rows
+
+
+def probe_rows(records, table):
+    """Mean flip rate per (CNN configuration, perturbation) over the runs' metrics/probes.json."""
+    extra, cnn, rates = differing(table), table[table["model"] == "cnn"], {}
+    for r in records:
+        perturbations = (r["metrics"].get(PROBES) or {}).get("perturbations") or {}
+        match = cnn[cnn["config"] == json.dumps(configuration(r["params"], "cnn"), sort_keys=True)]
+        if perturbations and not match.empty:
+            label = config_label(match.iloc[0], extra)
+            for name, result in perturbations.items():
+                rates.setdefault((label, name), []).append(result["flip_rate"])
+    return [{"label": label, "perturbation": name, "flip_rate": round(float(np.mean(v)), 4)}
+            for (label, name), v in rates.items()]
+
+
+def write_reports(out, board, pair_text, interval_data, probe_data, slice_data=None, pair=None):
+    """OUT.md (tables, SVG charts beside it) and OUT.html (the same, charts interactive, offline)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    specs = [(metric, charts.intervals([r for r in interval_data if r["metric"] == metric], metric))
+             for metric in SHOWN if any(r["metric"] == metric for r in interval_data)]
+    if probe_data:
+        specs.append(("probe flip rates", charts.flip_rates(probe_data)))
+    if slice_data:
+        specs.append(("why: the pair per slice", charts.slice_deltas(slice_data, *pair)))
+    images = []
+    for i, (heading, spec) in enumerate(specs):
+        path = out.with_name(f"{out.name}_chart{i + 1}.svg")
+        path.write_text(charts.svg(spec))
+        images.append(f"![{heading}]({path.name})")
+    text = board.to_markdown(index=False) + (f"\n\n{pair_text}" if pair_text else "")
+    out.with_suffix(".md").write_text(text + "\n\n" + "\n\n".join(images) + "\n")
+    body = board.to_html(index=False, border=0) + (f"<pre>{html.escape(pair_text)}</pre>" if pair_text else "")
+    out.with_suffix(".html").write_text(charts.page("Leaderboard", body, specs))
 
 
 def dvc_exp_show(all_commits):
@@ -402,17 +459,14 @@ def main(argv=None, prog=None):
     if table.empty:
         raise UserError("no experiments with metrics found; run `dvc exp run` first")
     board = leaderboard(table)
-    pair = (describe(paired(table, *args.pair)) + "\n\n" + why(table, *args.pair)) if args.pair else ""
-    text = board.to_markdown(index=False) + (f"\n\n{pair}" if pair else "")
-    print(text)
+    pair, slice_data = "", None
+    if args.pair:
+        why_text, slice_data = why(table, *args.pair)
+        pair = describe(paired(table, *args.pair)) + "\n\n" + why_text
+    print(board.to_markdown(index=False) + (f"\n\n{pair}" if pair else ""))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.with_suffix(".md").write_text(text + "\n")
-        html = board.to_html(index=False, border=0) + (f"<pre>{pair}</pre>" if pair else "")
-        args.out.with_suffix(".html").write_text(
-            "<!doctype html><meta charset='utf-8'><title>Leaderboard</title>"
-            "<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:right}</style>"
-            + html + "\n")
+        write_reports(args.out, board, pair, interval_rows(table), probe_rows(records, table),
+                      slice_data, args.pair)
 
 
 if __name__ == "__main__":

@@ -229,8 +229,9 @@ def test_why_counts_disagreements_by_slice_and_label_with_examples():
             df[f"true.{label}"], df[f"pred.{label}"], df[f"prob.{label}"] = true[:, j], pred[:, j], 0.5
         return df if columns is None else df[list(columns)]
 
-    report = compare.why(table, "embedding=glove", "embedding=word2vec", reader,
-                         lambda rev: pd.DataFrame({"id": ids, "text": texts}))
+    report, slice_rows = compare.why(table, "embedding=glove", "embedding=word2vec", reader,
+                                     lambda rev: pd.DataFrame({"id": ids, "text": texts}))
+    assert {"slice": "negation", "texts": 2, "disagree": 2, "diff": 1.0} in slice_rows
     assert "different label sets for 2 of 8 test texts" in report
     assert "| all | 8 | 2 | +0.2500 |" in report
     assert "| negation | 2 | 2 | +1.0000 |" in report  # the whole difference sits in one slice
