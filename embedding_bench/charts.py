@@ -93,17 +93,19 @@ def intervals(rows, metric):
 
 def flip_rates(rows):
     """Probe flip rates, configuration x perturbation. rows: label, perturbation, flip_rate."""
-    encoding = {"x": {"field": "perturbation", "type": "nominal", "sort": None, "title": None},
+    encoding = {"x": {"field": "perturbation", "type": "nominal", "sort": None, "title": None,
+                      "axis": {"labelAngle": -30}},
                 "y": {"field": "label", "type": "nominal", "sort": None, "title": None}}
     return {
         "$schema": SCHEMA, "title": "share of test texts whose label set flips", "data": {"values": rows},
+        "width": {"step": 64}, "height": {"step": 26},
         "layer": [
             {"mark": "rect", "encoding": {**encoding, "color": {
                 "field": "flip_rate", "type": "quantitative", "title": "flip rate",
                 "scale": {"scheme": "oranges", "domain": [0, 1]}}}},
             {"mark": {"type": "text", "fontSize": 10},
              "encoding": {**encoding, "text": {"field": "flip_rate", "type": "quantitative",
-                                                "format": ".1%"}}},
+                                                "format": ".0%"}}},
         ],
     }
 
