@@ -14,6 +14,7 @@ batch (little padding), torch.inference_mode, bfloat16 where the CPU has native 
 """
 
 import mmap
+import re
 import time
 from pathlib import Path
 
@@ -190,23 +191,6 @@ class TokenFeatures:
         return torch.from_numpy(out)
 
 
-class Tokenized:
-    """One split's token ids for end-to-end fine-tuning; batch() pads and builds the mask."""
-
-    def __init__(self, tokenizer, texts, max_length, min_len):
-        self.tokenizer, self.min_len = tokenizer, min_len
-        self.ids = encode_texts(tokenizer, texts, max_length)
-
-    def __len__(self):
-        return len(self.ids)
-
-    def batch(self, idx):
-        longest = max(self.min_len, max(len(self.ids[i]) for i in idx))
-        return dict(self.tokenizer.pad({"input_ids": [self.ids[i] for i in idx]},
-                                       padding="max_length", max_length=longest,
-                                       return_tensors="pt"))
-
-
 class FeatureCNN(nn.Module):
     """The Kim head over stored token features."""
 
@@ -218,24 +202,121 @@ class FeatureCNN(nn.Module):
         return self.head([features])
 
 
-class BertCNN(nn.Module):
-    """A transformer and the Kim head trained end to end; the transformer gets its own,
-    lower learning rate (param_groups)."""
+class Tokenized:
+    """One split's token ids for end-to-end fine-tuning; batch() pads and builds the mask.
+    With a `prompt` (the label names, for LabelTokenHead), each input is the pair
+    (prompt, text): the text is cut to fit, never the prompt, so its tokens keep their places."""
 
-    def __init__(self, transformer, n_labels, autocast=None, **head):
+    def __init__(self, tokenizer, texts, max_length, min_len, prompt=None):
+        self.tokenizer, self.min_len = tokenizer, min_len
+        if prompt is None:
+            self.encoded = {"input_ids": encode_texts(tokenizer, texts, max_length)}
+        else:
+            self.encoded = dict(tokenizer([prompt] * len(texts), list(texts), truncation="only_second",
+                                          max_length=max_length))
+            self.encoded.pop("attention_mask")  # pad() builds it
+
+    @property
+    def ids(self):
+        return self.encoded["input_ids"]
+
+    def __len__(self):
+        return len(self.ids)
+
+    def batch(self, idx):
+        longest = max(self.min_len, max(len(self.ids[i]) for i in idx))
+        return dict(self.tokenizer.pad({k: [v[i] for i in idx] for k, v in self.encoded.items()},
+                                       padding="max_length", max_length=longest,
+                                       return_tensors="pt"))
+
+
+def label_prompt(tokenizer, labels, max_length):
+    """SpanEmo's label-aware input: the label names as the first segment ("anger anticipation
+    ... trust", underscores read as spaces) and, per label, the positions of its own word pieces
+    in every input (the same for every text: the prompt comes first and is never cut).
+    A max_length that leaves no room for text is a UserError."""
+    names = [label.replace("_", " ") for label in labels]
+    prompt = " ".join(names)
+    encoded = tokenizer(prompt, "x", return_offsets_mapping=True)
+    segment, spans = encoded.sequence_ids(), []
+    start = 0
+    for name in names:
+        start = prompt.index(name, start)
+        spans.append((start, start + len(name)))
+        start += len(name)
+    positions = [[i for i, (seq, (s, e)) in enumerate(zip(segment, encoded["offset_mapping"]))
+                  if seq == 0 and e > s and s >= lo and e <= hi] for lo, hi in spans]
+    if len(encoded["input_ids"]) > max_length:
+        raise UserError(f"params.yaml: bert.max_length {max_length} leaves no room for the text after "
+                        f"the label names ({len(encoded['input_ids']) - 1} word pieces with the "
+                        f"special tokens); raise bert.max_length or use bert.head: cnn")
+    return prompt, positions
+
+
+def layer_of(name, n_layers):
+    """A transformer parameter's depth, for layer-wise learning rates: 0 for the embeddings,
+    i + 1 for layer i (names with `layer.i.` or `layers.i.`), n_layers for what sits on top."""
+    if name.startswith("embeddings."):
+        return 0
+    found = re.search(r"\blayers?\.(\d+)\.", name)
+    return int(found.group(1)) + 1 if found else n_layers
+
+
+class LabelTokenHead(nn.Module):
+    """SpanEmo (Alhuzali & Ananiadou, EACL 2021): each label's logit comes from the states of its
+    own name's word pieces in the input (mean over its pieces), through one feed-forward network
+    that every label shares."""
+
+    def __init__(self, dim, positions, dropout=0.1):
         super().__init__()
-        self.transformer = transformer
-        self.head = KimHead(transformer.config.hidden_size, n_labels, **head)
+        width = max(max(p) for p in positions) + 1
+        pool = torch.zeros(len(positions), width)
+        for k, pieces in enumerate(positions):
+            pool[k, pieces] = 1.0 / len(pieces)
+        self.register_buffer("pool", pool, persistent=False)  # rebuilt from the saved positions
+        self.ffn = nn.Sequential(nn.Linear(dim, dim), nn.Tanh(), nn.Dropout(dropout), nn.Linear(dim, 1))
+
+    def forward(self, channels):
+        states = channels[0][:, :self.pool.shape[1]]
+        return self.ffn(torch.einsum("kt,bth->bkh", self.pool, states)).squeeze(-1)
+
+
+class BertFineTuned(nn.Module):
+    """A transformer and a head (the Kim CNN, or LabelTokenHead) trained end to end. The head reads
+    the last layer, or the mean/sum of the last `last_n` layers (as frozen features do). The
+    transformer gets its own, lower learning rate, optionally decayed layer by layer downwards
+    (param_groups)."""
+
+    def __init__(self, transformer, head, autocast=None, layer=-1, last_n=1, combine="mean"):
+        super().__init__()
+        self.transformer, self.head = transformer, head
         self.autocast = autocast  # e.g. torch.bfloat16: mixed precision for the transformer
+        self.layer, self.last_n, self.combine = layer, last_n, combine
 
     def forward(self, batch):
         device = next(self.parameters()).device.type
         batch = {k: v.to(device) for k, v in batch.items()}
+        every_layer = self.last_n > 1 or self.layer != -1
         with torch.autocast(device, dtype=self.autocast or torch.float32,
                             enabled=self.autocast is not None):
-            states = self.transformer(**batch).last_hidden_state
+            out = self.transformer(**batch, output_hidden_states=every_layer)
+            states = (combine_layers(out.hidden_states, self.layer, self.last_n, self.combine)
+                      if every_layer else out.last_hidden_state)
         return self.head([states.float()])
 
     def param_groups(self, cfg):
-        return [{"params": self.transformer.parameters(), "lr": cfg["transformer_lr"]},
-                {"params": self.head.parameters(), "lr": cfg["lr"]}]
+        """The head at cfg["lr"]; the transformer at cfg["transformer_lr"], times
+        cfg["layer_decay"] per layer below the top (layer-wise learning-rate decay, as in
+        Sun et al. 2019 "How to fine-tune BERT for text classification"; 1.0: one rate)."""
+        decay, head = cfg.get("layer_decay", 1.0), {"params": self.head.parameters(), "lr": cfg["lr"]}
+        if decay == 1.0:
+            return [{"params": self.transformer.parameters(), "lr": cfg["transformer_lr"]}, head]
+        n_layers = self.transformer.config.num_hidden_layers
+        by_depth = {}
+        for name, param in self.transformer.named_parameters():
+            by_depth.setdefault(min(layer_of(name, n_layers), n_layers), []).append(param)
+        if len(by_depth) < 2:
+            raise UserError("params.yaml: bert.layer_decay needs a transformer whose parameters are "
+                            "named by layer (embeddings., layer.N.); this model's are not: use 1.0")
+        return [{"params": params, "lr": cfg["transformer_lr"] * decay ** (n_layers - depth)}
+                for depth, params in sorted(by_depth.items())] + [head]

@@ -2,7 +2,8 @@
 
 - `word`: static word vectors (random, word2vec, glove) -> WordCNN over token ids;
 - `features`: frozen contextual features (bert) -> the same Kim head over stored token vectors;
-- `finetune`: bert with `bert.finetune: true` -> transformer + Kim head trained end to end.
+- `finetune`: bert with `bert.finetune: true` -> transformer + Kim head trained end to end, or
+  with `bert.head: label_tokens` SpanEmo's label-aware input and per-label head.
 
 Trained models are saved as safetensors weights plus a JSON config (never pickle), and rebuilt
 from that config by evaluate.
@@ -17,8 +18,9 @@ from safetensors.torch import load_file, save_file
 from transformers import get_linear_schedule_with_warmup
 
 from embedding_bench import contextual, fileio
-from embedding_bench.cnn import WordCNN, head_options, resolve_mode
-from embedding_bench.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
+from embedding_bench.cnn import KimHead, WordCNN, head_options, resolve_mode
+from embedding_bench.contextual import (BertFineTuned, FeatureCNN, LabelTokenHead, TokenFeatures,
+                                         Tokenized)
 from embedding_bench.errors import UserError
 from embedding_bench.vocab import TokenIds
 
@@ -50,11 +52,25 @@ def new_model(p, labels, dirs):
         width = TokenFeatures(Path(dirs["contextual"], "train"), 1).width
         config["width"] = width
         return FeatureCNN(width, len(labels), **config["head"]).to(device), config
+    b = p["bert"]
+    config.update(finetune_head=b["head"], pooling={k: b[k] for k in ("layer", "last_n", "combine")})
+    if b["head"] == "label_tokens":
+        prompt, positions = contextual.label_prompt(contextual.load_tokenizer(config["bert"]), labels,
+                                                    b["max_length"])
+        config.update(prompt=prompt, label_positions=positions)
     transformer = contextual.load_model(config["bert"], torch.float32, device)
-    autocast = contextual.pick_dtype(p["bert"]["dtype"], device)
-    model = BertCNN(transformer, len(labels), autocast if autocast != torch.float32 else None,
-                    **config["head"])
+    autocast = contextual.pick_dtype(b["dtype"], device)
+    model = fine_tuned(transformer, config, autocast if autocast != torch.float32 else None)
     return model.to(device), config
+
+
+def fine_tuned(transformer, config, autocast=None):
+    """The end-to-end model a `finetune` config describes: the transformer and its head."""
+    width, n_labels = transformer.config.hidden_size, len(config["labels"])
+    head = (LabelTokenHead(width, config["label_positions"])
+            if config.get("finetune_head") == "label_tokens"
+            else KimHead(width, n_labels, **config["head"]))
+    return BertFineTuned(transformer, head, autocast, **config.get("pooling", {}))
 
 
 def inputs(config, tables, dirs):
@@ -70,7 +86,8 @@ def inputs(config, tables, dirs):
             x = TokenFeatures(Path(dirs["contextual"], name), min_len)
         else:
             tokenizer = contextual.load_tokenizer(config["bert"])
-            x = Tokenized(tokenizer, df["text"].tolist(), config["bert"]["max_length"], min_len)
+            x = Tokenized(tokenizer, df["text"].tolist(), config["bert"]["max_length"], min_len,
+                          config.get("prompt"))
         out[name] = (x, y)
     return out
 
@@ -93,7 +110,7 @@ def load(folder, device="cpu"):
     elif config["kind"] == "features":
         model = FeatureCNN(config["width"], n_labels, **head)
     else:
-        model = BertCNN(contextual.load_model(config["bert"], pretrained=False), n_labels, **head)
+        model = fine_tuned(contextual.load_model(config["bert"], pretrained=False), config)
     model.load_state_dict(load_file(str(folder / WEIGHTS)))
     return model.to(device).eval(), config
 
@@ -106,6 +123,6 @@ def training_options(p, kind):
     b = p["bert"]
     cfg = {**p["train"], "optimizer": "adamw", "lr": b["head_lr"], "transformer_lr": b["transformer_lr"],
            "batch_size": b["finetune_batch_size"], "accumulate": b["accumulate"],
-           "max_epochs": b["finetune_epochs"]}
+           "max_epochs": b["finetune_epochs"], "layer_decay": b["layer_decay"]}
     return cfg, lambda optimizer, steps: get_linear_schedule_with_warmup(
         optimizer, int(b["warmup"] * steps), steps)

@@ -129,6 +129,8 @@ class Bert(Section):
     finetune_batch_size: Positive
     accumulate: Positive
     finetune_epochs: Positive
+    head: Literal["cnn", "label_tokens"]
+    layer_decay: Annotated[float, Field(gt=0, le=1)]
 
 
 class Cnn(Section):
@@ -154,6 +156,7 @@ class Train(Section):
     batch_size: Positive
     max_epochs: Positive
     patience: Positive
+    lca_weight: Fraction
 
 
 def _threshold(value):

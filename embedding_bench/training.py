@@ -67,6 +67,25 @@ def predict(model, inputs, batch_size=256):
                            for x, _ in batches(inputs, y, batch_size, device=model_device(model))])
 
 
+def label_correlation_loss(logits, targets):
+    """SpanEmo's label-correlation-aware (LCA) loss (Alhuzali & Ananiadou, EACL 2021): per text,
+    the mean over every (absent label p, present label q) pair of exp(prob_p - prob_q), which
+    pushes each present label's probability above each absent one's; a text without a present
+    or without an absent label adds 0. Mean over the batch."""
+    probs = torch.sigmoid(logits)
+    pairs = (1 - targets).unsqueeze(2) * targets.unsqueeze(1)  # [b, p, q]: p absent, q present
+    gaps = torch.exp(probs.unsqueeze(2) - probs.unsqueeze(1))
+    return ((gaps * pairs).sum((1, 2)) / pairs.sum((1, 2)).clamp(min=1)).mean()
+
+
+def objective(lca_weight):
+    """The training loss: BCE-with-logits, or (1 - w) BCE + w LCA for `train.lca_weight` w > 0."""
+    bce = torch.nn.BCEWithLogitsLoss()
+    if not lca_weight:
+        return bce
+    return lambda logits, t: (1 - lca_weight) * bce(logits, t) + lca_weight * label_correlation_loss(logits, t)
+
+
 def evaluate_loss(model, inputs, y, batch_size):
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
@@ -77,13 +96,15 @@ def evaluate_loss(model, inputs, y, batch_size):
 
 
 def fit(model, train, val, cfg, seed, log=None, schedule=None):
-    """Train with BCE-with-logits until validation loss stops improving for `patience` epochs.
+    """Train with BCE-with-logits (plus the LCA term where cfg["lca_weight"] > 0) until the
+    validation BCE stops improving for `patience` epochs.
     `train`/`val` are (inputs, label matrix). `schedule(optimizer, steps)` may return a learning
     rate scheduler stepped after each optimizer step; cfg["accumulate"] batches make one step.
     Returns the best epoch's weights loaded into `model` and a summary."""
     (train_x, train_y), (val_x, val_y) = train, val
     bs, accumulate = cfg["batch_size"], cfg.get("accumulate", 1)
-    optimizer, loss_fn = make_optimizer(model, cfg), torch.nn.BCEWithLogitsLoss()
+    optimizer, loss_fn = make_optimizer(model, cfg), objective(cfg.get("lca_weight", 0.0))
+    max_norm = getattr(model.head, "apply_max_norm", None)  # Kim's constraint, where the head has it
     steps = cfg["max_epochs"] * -(-len(train_x) // (bs * accumulate))
     scheduler = schedule(optimizer, steps) if schedule else None
     generator = torch.Generator().manual_seed(seed)
@@ -99,7 +120,8 @@ def fit(model, train, val, cfg, seed, log=None, schedule=None):
             if step % accumulate == 0 or step * bs >= len(train_x):
                 optimizer.step()
                 optimizer.zero_grad()
-                model.head.apply_max_norm()
+                if max_norm:
+                    max_norm()
                 if scheduler:
                     scheduler.step()
         train_loss = float(total) / len(train_x)

@@ -3,13 +3,20 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from ruamel.yaml import YAML
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
-from embedding_bench import contextual
-from embedding_bench.contextual import BertCNN, FeatureCNN, TokenFeatures, Tokenized
-from embedding_bench.training import fit, make_reproducible
+from embedding_bench import contextual, experiment
+from embedding_bench.cnn import KimHead
+from embedding_bench.contextual import (BertFineTuned, FeatureCNN, LabelTokenHead, TokenFeatures,
+                                         Tokenized)
+from embedding_bench.errors import UserError
+from embedding_bench.training import fit, label_correlation_loss, make_reproducible, predict
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WORDS = ["i", "am", "not", "happy", "sad", "so", "today", "love", "you", "##s", "the", "game"]
 TEXTS = ["i am not happy", "so sad today", "love you", "i love the game so so so much today",
@@ -84,7 +91,7 @@ def test_finetuning_changes_transformer_weights_frozen_does_not(tiny, tmp_path):
     fit(FeatureCNN(32, 2, filters=4), (feats, y), (feats, y), train_cfg, seed=0)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     # fine-tuned: the transformer's weights move
-    e2e = BertCNN(model, 2, filters=4)
+    e2e = BertFineTuned(model, KimHead(32, 2, filters=4))
     ids = Tokenized(tok, TEXTS, 16, 5)
     summary = fit(e2e, (ids, y), (ids, y), train_cfg, seed=0)
     after = e2e.transformer.state_dict()
@@ -124,8 +131,6 @@ def test_remote_code_off_unless_asked(tiny):
 
 
 def test_missing_or_pickle_only_models_are_clear_errors(tiny, tmp_path):
-    from embedding_bench.errors import UserError
-
     missing = {**tiny, "model": str(tmp_path / "no-such-model")}
     with pytest.raises(UserError, match=r"bert.model '.*no-such-model': cannot load its"):
         contextual.load_model(missing)
@@ -137,3 +142,100 @@ def test_missing_or_pickle_only_models_are_clear_errors(tiny, tmp_path):
     (pickled / "pytorch_model.bin").write_bytes(b"not read")
     with pytest.raises(UserError, match=r"cannot load its weights .*safetensors only"):
         contextual.load_model({**tiny, "model": str(pickled)})
+
+
+def test_label_prompt_goes_first_and_each_label_finds_its_own_pieces(tiny):
+    tok = contextual.load_tokenizer(tiny)
+    prompt, positions = contextual.label_prompt(tok, ["happy", "sad", "love_you"], 16)
+    assert prompt == "happy sad love you"
+    assert positions == [[1], [2], [3, 4]]  # after [CLS]; love_you is two words, two pieces
+    ids = Tokenized(tok, TEXTS, 12, 1, prompt)
+    batch = ids.batch([0, 3])
+    first = tok.convert_ids_to_tokens(batch["input_ids"][0])
+    assert first[:10] == ["[CLS]", "happy", "sad", "love", "you", "[SEP]", "i", "am", "not", "happy"]
+    assert batch["token_type_ids"][0].tolist()[:7] == [0] * 6 + [1]  # the text is segment 2
+    long = tok.convert_ids_to_tokens(batch["input_ids"][1])  # cut to 12: the text, never the prompt
+    assert len(long) == 12 and long[:6] == first[:6] and long[-1] == "[SEP]"
+    with pytest.raises(UserError, match="bert.max_length 6 leaves no room for the text"):
+        contextual.label_prompt(tok, ["happy", "sad", "love_you"], 6)
+
+
+def test_label_token_head_reads_each_labels_pieces():
+    torch.manual_seed(0)
+    head = LabelTokenHead(8, [[1], [2, 3]], dropout=0.0)
+    states = torch.randn(2, 6, 8)
+    logits = head([states])
+    assert logits.shape == (2, 2)
+    expected = head.ffn(torch.stack([states[:, 1], states[:, 2:4].mean(1)], dim=1)).squeeze(-1)
+    torch.testing.assert_close(logits, expected)
+    changed = states.clone()
+    changed[:, 5] += 10.0  # a text token: no label reads it directly
+    torch.testing.assert_close(head([changed]), logits)
+
+
+def test_label_correlation_loss_values():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.5], [1.0, -1.0, 0.0]])
+    y = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    p = torch.sigmoid(logits)
+    first = (torch.exp(p[0, 1] - p[0, 0]) + torch.exp(p[0, 2] - p[0, 0])) / 2  # 2 pairs
+    third = (torch.exp(p[2, 2] - p[2, 0]) + torch.exp(p[2, 2] - p[2, 1])) / 2
+    expected = (first + 0.0 + third) / 3  # the text without a present label adds 0
+    torch.testing.assert_close(label_correlation_loss(logits, y), expected)
+    # lower when the present label is ranked above the absent ones by more
+    ranked = torch.tensor([[5.0, -5.0, -5.0]])
+    assert label_correlation_loss(ranked, y[:1]) < label_correlation_loss(logits[:1], y[:1])
+
+
+def test_layer_decay_gives_lower_layers_lower_learning_rates(tiny):
+    model = BertFineTuned(contextual.load_model(tiny), KimHead(32, 2, filters=4))
+    cfg = {"lr": 1e-2, "transformer_lr": 1e-3}
+    rates = {id(p): g["lr"] for g in model.param_groups({**cfg, "layer_decay": 0.5}) for p in g["params"]}
+    named = dict(model.named_parameters())
+    assert rates[id(named["transformer.embeddings.word_embeddings.weight"])] == pytest.approx(2.5e-4)
+    assert rates[id(named["transformer.encoder.layer.0.attention.self.query.weight"])] == pytest.approx(5e-4)
+    assert rates[id(named["transformer.encoder.layer.1.output.dense.weight"])] == pytest.approx(1e-3)
+    assert rates[id(named["transformer.pooler.dense.weight"])] == pytest.approx(1e-3)
+    assert rates[id(named["head.out.weight"])] == 1e-2
+    assert len(rates) == len(named)  # every parameter trains, once
+    one_rate = model.param_groups({**cfg, "layer_decay": 1.0})
+    assert [g["lr"] for g in one_rate] == [1e-3, 1e-2]
+
+
+def test_label_tokens_finetune_trains_saves_and_reloads(tiny, tmp_path):
+    """The SpanEmo configuration through experiment.py as the stages use it: label-aware inputs,
+    the label head, LCA loss, layer decay and last-two-layer pooling; the saved model predicts the
+    same after loading."""
+    make_reproducible(0)
+    p = YAML(typ="safe").load(ROOT / "params.yaml")
+    p.update(embedding="bert", device="cpu")
+    p["bert"].update(tiny, finetune=True, head="label_tokens", max_length=16, finetune_epochs=2,
+                     finetune_batch_size=3, layer_decay=0.8, last_n=2)
+    p["train"]["lca_weight"] = 0.2
+    labels = ["happy", "sad", "love_you"]
+    table = pd.DataFrame({"text": TEXTS, "happy": [0, 0, 0, 1, 1, 0], "sad": [0, 1, 0, 0, 0, 1],
+                          "love_you": [0, 0, 1, 1, 0, 0]})
+    model, config = experiment.new_model(p, labels, {})
+    assert config["label_positions"] == [[1], [2], [3, 4]] and isinstance(model.head, LabelTokenHead)
+    data = experiment.inputs(config, {"train": table, "val": table}, {})
+    cfg, schedule = experiment.training_options(p, "finetune")
+    summary = fit(model, data["train"], data["val"], cfg, 0, schedule=schedule)
+    assert summary["epochs_run"] == 2
+    experiment.save(model, tmp_path / "model", config)
+    loaded, loaded_config = experiment.load(tmp_path / "model")
+    assert loaded_config["finetune_head"] == "label_tokens" and loaded.last_n == 2
+    probs = predict(model, data["val"][0])
+    assert probs.shape == (6, 3)
+    np.testing.assert_allclose(predict(loaded, data["val"][0]), probs, atol=1e-6)
+
+
+def test_packaged_minilm_label_prompt_covers_semeval_labels():
+    tok = contextual.load_tokenizer({"model": "package", "revision": None, "trust_remote_code": False})
+    labels = ["anger", "anticipation", "disgust", "fear", "joy", "love", "optimism", "pessimism",
+              "sadness", "surprise", "trust"]
+    prompt, positions = contextual.label_prompt(tok, labels, 128)
+    ids = tok(prompt, "so happy")["input_ids"]
+    for label, pieces in zip(labels, positions):
+        assert pieces == list(range(pieces[0], pieces[-1] + 1))  # contiguous
+        assert tok.decode([ids[i] for i in pieces]).replace(" ", "") == label
+    flat = [i for pieces in positions for i in pieces]
+    assert flat == sorted(set(flat)) and flat[0] == 1  # disjoint, in order, right after [CLS]
