@@ -11,7 +11,10 @@ A configuration is every param but `seed` (of the preprocessing variants, only t
 the baseline, none of the CNN's params): runs equal in all of them are repetitions of one
 configuration, whatever differs makes another row, and the params that differ between the rows
 are shown as columns. `--pair` selectors must each match exactly one configuration.
-Intervals are Student-t 95% intervals of the mean over seeds. The paired test compares the
+Intervals are Student-t 95% intervals of the mean over seeds. A configuration with two or more
+seeds also gets the row of their ensemble (per text, the mean of the seeds' probabilities on
+validation and test, then the configuration's decision rule; `--no-ensembles` leaves it out).
+The paired test compares the
 per-text Jaccard of two configurations (averaged over their seeds) by a paired bootstrap over
 test texts, and their per-seed scores by Welch's t-test, so that a "slightly better" result can
 be called significant or not.
@@ -30,7 +33,7 @@ import pandas as pd
 from ruamel.yaml import YAML
 from scipy import stats
 
-from embedding_bench import charts
+from embedding_bench import charts, metrics
 from embedding_bench.cli import stage_main
 from embedding_bench.errors import UserError
 from embedding_bench.text import CONTENT_SLICES, content_slices
@@ -203,10 +206,13 @@ def differing(table):
     return [k for k in sorted(set().union(*table["params"]) - set(IN_AXES)) if varies(k)]
 
 
-def leaderboard(table):
-    extra = differing(table)
+def leaderboard(table, ensembles=None):
+    """One row per configuration: mean ± 95% interval over its seeds; and right after it, where
+    `ensembles` has the configuration, the row of the ensemble of its seeds (seeds: "ensemble
+    of N"). Configurations sorted by mean Jaccard."""
+    extra, ensembles = differing(table), ensembles or {}
     out = []
-    for _, group in table.groupby("config", sort=False):
+    for config, group in table.groupby("config", sort=False):
         first = group.iloc[0]
         row = {k: first[k] for k in ("dataset", *AXES)}
         row.update({k: first["params"].get(k, "") for k in extra}, seeds=len(group))
@@ -216,10 +222,15 @@ def leaderboard(table):
                 continue
             mean, half = interval(group[metric])
             row[metric] = f"{mean:.4f}" + ("" if np.isnan(half) else f" ± {half:.4f}")
-        row["_sort"] = group["jaccard"].mean()
+        row["_sort"], row["_within"] = group["jaccard"].mean(), 0
         out.append(row)
-    board = pd.DataFrame(out).sort_values(["dataset", "_sort"], ascending=[True, False])
-    return board.drop(columns="_sort").reset_index(drop=True)
+        if config in ensembles:
+            joined = ensembles[config]
+            out.append({**row, "seeds": f"ensemble of {joined['runs']}", "_within": 1,
+                        **{metric: f"{joined['test'][metric]:.4f}" for metric in SHOWN}})
+    board = pd.DataFrame(out).sort_values(["dataset", "_sort", "_within"], ascending=[True, False, True],
+                                          kind="stable")
+    return board.drop(columns=["_sort", "_within"]).reset_index(drop=True)
 
 
 def select(table, spec):
@@ -269,6 +280,56 @@ def read_per_text(rev, model, columns=("id", "jaccard")):
     Jaccard; columns=None for all (true.*, pred.*, prob.* per label)."""
     return read_tracked(rev, f"{dvc_dir('predictions')}{PREDICTIONS[model]}/test.parquet",
                         list(columns) if columns else None)
+
+
+def read_probabilities(rev, model):
+    """{split: table indexed by text id with true.* and prob.* per label} for val and test."""
+    return {split: read_tracked(rev, f"{dvc_dir('predictions')}{PREDICTIONS[model]}/{split}.parquet")
+            .set_index("id").sort_index() for split in ("val", "test")}
+
+
+def ensemble(group, reader=read_probabilities):
+    """The ensemble of one configuration's runs (its seeds): per text, the mean of the runs'
+    probabilities on val and on test; then the configuration's own decision rule, thresholds
+    tuned on the mean validation probabilities where the rule is `tuned`. ({"runs", "test":
+    metrics} or None where fewer than two runs could be read, the reasons)."""
+    read, unread = [], []
+    for r in group.itertuples():
+        try:
+            read.append(reader(r.rev, r.model))
+        except UserError as e:  # e.g. a run made before evaluate kept validation probabilities
+            unread.append(str(e))
+    if len(read) < 2:
+        return None, unread
+    first = read[0]["test"]
+    labels = [c[len("prob."):] for c in first.columns if c.startswith("prob.")]
+    probs, y = {}, {}
+    for split in ("val", "test"):
+        index = read[0][split].index
+        if any(not run[split].index.equals(index) for run in read):
+            raise UserError(f"ensemble: the runs of one configuration have different {split} texts")
+        probs[split] = np.mean([run[split][[f"prob.{x}" for x in labels]].to_numpy() for run in read], axis=0)
+        y[split] = read[0][split][[f"true.{x}" for x in labels]].to_numpy()
+    threshold, top1 = group.iloc[0]["rule"].removesuffix("+top1"), group.iloc[0]["rule"].endswith("+top1")
+    results = metrics.score(labels, y, probs, threshold if threshold == "tuned" else float(threshold), top1)[0]
+    return {"runs": len(read), "test": results["test"]}, unread
+
+
+def ensembles(table, reader=read_probabilities, warn=lambda message: print(message, file=sys.stderr)):
+    """{config: ensemble} for every CNN configuration with two or more runs (the baseline does not
+    depend on the seed); where runs cannot be read, says so (the ensemble then has fewer runs
+    than the row, or no row)."""
+    found = {}
+    for config, group in table[table["model"] == "cnn"].groupby("config", sort=False):
+        if len(group) < 2:
+            continue
+        result, unread = ensemble(group, reader)
+        for reason in unread:
+            warn(f"ensemble of {group.iloc[0]['embedding']}/{group.iloc[0]['mode']}/{group.iloc[0]['rule']}: "
+                 f"left out: {reason}")
+        if result:
+            found[config] = result
+    return found
 
 
 def read_test_texts(rev):
@@ -446,6 +507,8 @@ def main(argv=None, prog=None):
     ap.add_argument("--from-json", type=Path, help="saved output of `dvc exp show --json`")
     ap.add_argument("--all-commits", action="store_true", help="experiments of every commit")
     ap.add_argument("--out", type=Path, help="write OUT.md and OUT.html")
+    ap.add_argument("--no-ensembles", action="store_true",
+                    help="leave out the ensemble rows (they read every run's predictions)")
     ap.add_argument("--pair", nargs=2, metavar=("A", "B"), help="key=value,... for each side")
     args = ap.parse_args(argv)
     exp_json = (json.loads(args.from_json.read_text()) if args.from_json
@@ -458,7 +521,7 @@ def main(argv=None, prog=None):
     table = runs(records)
     if table.empty:
         raise UserError("no experiments with metrics found; run `dvc exp run` first")
-    board = leaderboard(table)
+    board = leaderboard(table, {} if args.no_ensembles else ensembles(table))
     pair, slice_data = "", None
     if args.pair:
         why_text, slice_data = why(table, *args.pair)

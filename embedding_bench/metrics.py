@@ -100,17 +100,20 @@ def decide(probs, thresholds, at_least_one):
 
 def score(labels, y, probs, threshold, at_least_one=False):
     """Everything evaluate reports for one model: {split: summary}, per-label test metrics, the
-    decision rule used (thresholds, at_least_one), and the test predictions as a table (per-text
-    Jaccard, what `compare --pair` compares between experiments; true, predicted, probability per
-    label)."""
+    decision rule used (thresholds, at_least_one), and per split a predictions table: for test
+    the per-text Jaccard (what `compare --pair` compares between experiments), true, predicted
+    and probability per label; for val true and probability per label (what `compare` needs to
+    tune an ensemble's thresholds the same way)."""
     thresholds = (tune_thresholds(y["val"], probs["val"]) if threshold == "tuned"
                   else np.full(len(labels), float(threshold)))
     predicted = {name: decide(probs[name], thresholds, at_least_one) for name in probs}
     results = {name: summary(y[name], predicted[name]) for name in probs}
-    table = {"jaccard": sample_jaccard(y["test"], predicted["test"])}
+    tables = {"test": {"jaccard": sample_jaccard(y["test"], predicted["test"])}, "val": {}}
     for j, label in enumerate(labels):
-        table[f"true.{label}"] = y["test"][:, j].astype(np.int8)
-        table[f"pred.{label}"] = predicted["test"][:, j]
-        table[f"prob.{label}"] = probs["test"][:, j]
+        for name, table in tables.items():
+            table[f"true.{label}"] = y[name][:, j].astype(np.int8)
+            if name == "test":
+                table[f"pred.{label}"] = predicted[name][:, j]
+            table[f"prob.{label}"] = probs[name][:, j]
     rule = {"thresholds": dict(zip(labels, thresholds.tolist())), "at_least_one": int(at_least_one)}
-    return results, per_label(y["test"], predicted["test"], labels), rule, table
+    return results, per_label(y["test"], predicted["test"], labels), rule, tables

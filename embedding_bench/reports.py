@@ -47,8 +47,9 @@ def warn_if_rule_decides(results, threshold, at_least_one):
               file=sys.stderr)
 
 
-def write(args, labels, test_ids, y, probs, threshold, at_least_one):
-    results, per_label, rule, table = metrics.score(labels, y, probs, threshold, at_least_one)
+def write(args, labels, ids, y, probs, threshold, at_least_one):
+    """`ids`, `y`, `probs`: per split (val, test), the text ids, label matrix and probabilities."""
+    results, per_label, rule, tables = metrics.score(labels, y, probs, threshold, at_least_one)
     fileio.write_json(metrics.rounded(results), Path(args.metrics, "metrics.json"))
     fileio.write_json(metrics.rounded({"per_label": per_label}), Path(args.metrics, "per_label.json"))
     fileio.write_json(metrics.rounded(rule), Path(args.metrics, "thresholds.json"))
@@ -59,8 +60,8 @@ def write(args, labels, test_ids, y, probs, threshold, at_least_one):
         **{f"pr/{label}.json": (lambda path, rows=rows: fileio.write_json(rows, path))
            for label, rows in curves.items()},
     })
-    predictions = pd.DataFrame({"id": np.asarray(test_ids), **table})
-    fileio.write_tables(args.predictions, {"test": predictions}, labels)
+    fileio.write_tables(args.predictions, {name: pd.DataFrame({"id": np.asarray(ids[name]), **table})
+                                           for name, table in tables.items()}, labels)
     t = results["test"]
     print(f"test jaccard {t['jaccard']:.4f}, f1_micro {t['f1_micro']:.4f}, "
           f"f1_macro {t['f1_macro']:.4f}, no label predicted for {t['empty_prediction_rate']:.1%} "

@@ -14,7 +14,8 @@ def main():
     y, probs = baseline.fit_predict(tables, labels, p["baseline"], p["seed"])
     at_least_one = metrics.resolve_at_least_one(p["evaluate"]["at_least_one"],
                                                 tables["train"][labels].to_numpy())
-    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"], at_least_one)
+    reports.write(args, labels, {name: tables[name]["id"] for name in y}, y, probs,
+                  p["evaluate"]["threshold"], at_least_one)
 
 
 if __name__ == "__main__":

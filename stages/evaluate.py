@@ -1,6 +1,7 @@
 """Stage: the trained CNN on val and test -> metrics/metrics.json (val.*, test.*),
 metrics/per_label.json and metrics/thresholds.json (test, per label), plot data in plots/,
-and data/predictions/ (per test text: true, predicted and probability per label)."""
+and data/predictions/ (per test text: true, predicted and probability per label; per validation
+text: true and probability per label)."""
 
 from embedding_bench import contextual, experiment, fileio, metrics, params, reports
 from embedding_bench.cli import arguments, stage_main
@@ -21,7 +22,8 @@ def main():
     y = {name: labels_ for name, (_, labels_) in data.items()}
     train_y = fileio.read_tables(args.data, ["train"])[0]["train"][labels].to_numpy()
     at_least_one = metrics.resolve_at_least_one(p["evaluate"]["at_least_one"], train_y)
-    reports.write(args, labels, tables["test"]["id"], y, probs, p["evaluate"]["threshold"], at_least_one)
+    reports.write(args, labels, {name: tables[name]["id"] for name in y}, y, probs,
+                  p["evaluate"]["threshold"], at_least_one)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from embedding_bench import compare
-from embedding_bench.metrics import sample_jaccard
+from embedding_bench.metrics import sample_jaccard, summary, tune_thresholds
 
 
 def test_t_interval_known_answer():
@@ -239,3 +239,42 @@ def test_why_counts_disagreements_by_slice_and_label_with_examples():
     assert "| anger | 2 | 0 |" in report and "| joy | 2 | 0 |" in report  # A right where they differ
     assert "- [negation] \"I don't love it\": true anger; A anger; B joy" in report
     assert "- [emoji]" not in report  # no disagreement there, no example
+
+
+def test_ensemble_row_averages_the_seeds_probabilities_under_the_same_rule():
+    table = compare.runs(compare.experiments(EXP_JSON))
+    rng = np.random.default_rng(0)
+    truth = {"val": rng.integers(0, 2, (40, 2)), "test": rng.integers(0, 2, (60, 2))}
+    noisy = {rev: {split: np.clip(y * 0.6 + 0.2 + rng.normal(0, 0.25, y.shape), 0, 1)
+                   for split, y in truth.items()} for rev in ("1", "2", "3")}
+
+    def reader(rev, model):
+        if rev not in noisy:
+            raise compare.UserError(f"cannot read the predictions of {rev}")
+        return {split: pd.DataFrame({"id": [f"{split}{i}" for i in range(len(y))],
+                                     "true.a": y[:, 0], "true.b": y[:, 1],
+                                     "prob.a": noisy[rev][split][:, 0],
+                                     "prob.b": noisy[rev][split][:, 1]}).set_index("id")
+                for split, y in truth.items()}
+
+    warnings = []
+    found = compare.ensembles(table, reader, warnings.append)
+    glove = table[table["embedding"] == "glove"]["config"].iloc[0]
+    assert list(found) == [glove]  # word2vec's two runs cannot be read: said, and no row
+    assert len(warnings) == 2 and all("cannot read the predictions of" in w for w in warnings)
+    mean = {split: np.mean([noisy[r][split] for r in ("1", "2", "3")], axis=0) for split in truth}
+    expected = summary(truth["test"], (mean["test"] >= 0.5).astype(int))
+    assert found[glove]["runs"] == 3
+    assert found[glove]["test"]["jaccard"] == pytest.approx(expected["jaccard"])
+    # averaging removes noise: the ensemble beats the mean of its members here
+    members = [summary(truth["test"], (noisy[r]["test"] >= 0.5).astype(int))["jaccard"] for r in noisy]
+    assert found[glove]["test"]["jaccard"] > np.mean(members)
+    board = compare.leaderboard(table, found)
+    assert board["seeds"].tolist() == [3, "ensemble of 3", 2, 3]  # right after its configuration
+    assert board.loc[1, "jaccard"] == f"{expected['jaccard']:.4f}" and board.loc[1, "embedding"] == "glove"
+    # a tuned rule tunes the ensemble's thresholds on the mean validation probabilities
+    tuned = table.assign(rule="tuned")
+    result, _ = compare.ensemble(tuned[tuned["config"] == glove], reader)
+    thresholds = tune_thresholds(truth["val"], mean["val"])
+    assert result["test"]["f1_macro"] == pytest.approx(
+        summary(truth["test"], (mean["test"] >= thresholds).astype(int))["f1_macro"])

@@ -75,8 +75,12 @@ def test_score_records_the_rule_and_warns_when_it_decides(capsys):
     y = {"val": np.array([[1, 0], [0, 1]]), "test": np.array([[1, 0], [0, 1], [1, 1], [0, 1]])}
     probs = {"val": np.array([[0.9, 0.1], [0.2, 0.8]]),
              "test": np.array([[0.4, 0.1], [0.2, 0.3], [0.9, 0.7], [0.1, 0.45]])}
-    results, _, rule, table = score(["a", "b"], y, probs, 0.5, at_least_one=False)
+    results, _, rule, tables = score(["a", "b"], y, probs, 0.5, at_least_one=False)
     assert rule == {"thresholds": {"a": 0.5, "b": 0.5}, "at_least_one": 0}
+    assert tables["test"]["pred.a"].tolist() == [0, 0, 1, 0]
+    # validation probabilities are kept (an ensemble tunes on them), predictions are not
+    assert sorted(tables["val"]) == ["prob.a", "prob.b", "true.a", "true.b"]
+    assert tables["val"]["prob.b"].tolist() == [0.1, 0.8] and tables["val"]["true.a"].tolist() == [1, 0]
     assert results["test"]["empty_prediction_rate"] == 0.75 and results["test"]["true_empty_rate"] == 0
     warn_if_rule_decides(results, 0.5, False)
     assert "no label predicted for 75.0% of test texts, while 0.0% have none" in capsys.readouterr().err

@@ -122,10 +122,15 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
             "plots/cnn/per_label_f1.json", "plots/baseline/per_label_f1.json",
             "plots/cnn/pr/joy.json"} <= set(plots)
 
-    # the leaderboard and the paired test over the commit and its experiments, from DVC's cache
+    # the leaderboard and the paired test over the commit and its experiments, from DVC's cache;
+    # random with a second seed also gets the row of the two seeds' ensemble
+    run([DVC, "exp", "run", "-S", "embedding=random", "-S", "seed=7"], repo)
     board = run([BIN / "embedding-bench", "compare", "--pair", "embedding=random",
                  "embedding=word2vec"], repo).stdout
-    assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| +1 \|", board), board
+    assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| +2 \|", board), board
+    ensemble_row = re.search(r"^\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| ensemble of 2 "
+                             r"+\| (0\.\d{4}) +\|", board, re.M)
+    assert ensemble_row and 0.0 < float(ensemble_row.group(1)) <= 1.0, board
     assert "paired bootstrap over texts" in board and "on 120 test texts" in board
     assert re.search(r"different label sets for \d+ of 120 test texts", board), board  # the why
     assert re.search(r"^\| negation \| \d+ \| \d+ \| [+-]\d\.\d{4} \|$", board, re.M)
