@@ -127,7 +127,7 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     run([DVC, "exp", "run", "-S", "embedding=random", "-S", "seed=7"], repo)
     board = run([BIN / "embedding-bench", "compare", "--pair", "embedding=random",
                  "embedding=word2vec"], repo).stdout
-    assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| +2 \|", board), board
+    assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| 2 +\|", board), board
     ensemble_row = re.search(r"^\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| ensemble of 2 "
                              r"+\| (0\.\d{4}) +\|", board, re.M)
     assert ensemble_row and 0.0 < float(ensemble_row.group(1)) <= 1.0, board
