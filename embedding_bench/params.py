@@ -132,6 +132,15 @@ class Bert(Section):
     head: Literal["cnn", "label_tokens"]
     layer_decay: Annotated[float, Field(gt=0, le=1)]
 
+    @model_validator(mode="after")
+    def finetuning_options_need_finetuning(self):
+        # frozen features go through the Kim CNN with no transformer to train: these would be
+        # ignored, and a run that silently ignores its params misreports what it compared
+        if not self.finetune and (self.head != "cnn" or self.layer_decay != 1.0):
+            raise ValueError(f"head {self.head!r} and layer_decay {self.layer_decay} apply to "
+                             f"fine-tuning only; set bert.finetune: true (or head: cnn, layer_decay: 1.0)")
+        return self
+
 
 class Cnn(Section):
     mode: Literal[CNN_MODES]

@@ -75,6 +75,12 @@ def test_ingest_bad_input(project, csv, message):
      "unknown param ingest.labels.layot; did you mean ingest.labels.layout?"),
     (lambda p: p["bert"].pop("model"), "bert.model is missing"),
     (lambda p: p["cnn"].update(mode="dynamic"), "cnn.mode is 'dynamic'; valid values: auto, rand"),
+    (lambda p: p["bert"].update(head="label_tokens"),
+     "bert: head 'label_tokens' and layer_decay 1.0 apply to fine-tuning only; set bert.finetune: true"),
+    (lambda p: p["bert"].update(head="labels"), "bert.head is 'labels'; valid values: cnn, label_tokens"),
+    (lambda p: p["bert"].update(layer_decay=1.5, finetune=True),
+     "bert.layer_decay is 1.5: input should be less than or equal to 1"),
+    (lambda p: p["train"].update(lca_weight=1.0), "train.lca_weight is 1.0: input should be less than 1"),
 ])
 def test_bad_params_listed_before_any_work(project, edit, message):
     result = project("ingest", *INGEST, edit=edit, csv="id,text,joy\n1,hi,1\n")
