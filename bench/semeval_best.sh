@@ -24,8 +24,10 @@ fi
 cd "$WORK"
 embedding-bench compare --out results/best
 if [ "${OPTIONS:-0}" = 1 ]; then
-  for option in "bert.head=label_tokens,train.lca_weight=0.2" bert.head=label_tokens train.lca_weight=0.2 \
-                bert.layer_decay=0.9 bert.last_n=4; do
-    pairs "mode=finetune,rule=0.5,$option mode=finetune,rule=0.5,bert.head=cnn,train.lca_weight=0.0,bert.layer_decay=1.0,bert.last_n=1"
+  # each option alone against the CNN head (every other option at its default)
+  DEFAULTS="bert.head=cnn,train.lca_weight=0.0,bert.layer_decay=1.0,bert.last_n=1"
+  for option in "bert.head=label_tokens,train.lca_weight=0.2" "bert.head=label_tokens,train.lca_weight=0.0" \
+                "bert.head=cnn,train.lca_weight=0.2" "bert.head=cnn,bert.layer_decay=0.9" "bert.head=cnn,bert.last_n=4"; do
+    pairs "mode=finetune,rule=0.5,$option mode=finetune,rule=0.5,$DEFAULTS"
   done
 fi

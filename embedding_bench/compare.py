@@ -212,7 +212,7 @@ def leaderboard(table, ensembles=None):
     of N"). Configurations sorted by mean Jaccard."""
     extra, ensembles = differing(table), ensembles or {}
     out = []
-    for config, group in table.groupby("config", sort=False):
+    for position, (config, group) in enumerate(table.groupby("config", sort=False)):
         first = group.iloc[0]
         row = {k: first[k] for k in ("dataset", *AXES)}
         row.update({k: first["params"].get(k, "") for k in extra}, seeds=len(group))
@@ -222,15 +222,16 @@ def leaderboard(table, ensembles=None):
                 continue
             mean, half = interval(group[metric])
             row[metric] = f"{mean:.4f}" + ("" if np.isnan(half) else f" ± {half:.4f}")
-        row["_sort"], row["_within"] = group["jaccard"].mean(), 0
+        row["_sort"], row["_config"], row["_within"] = group["jaccard"].mean(), position, 0
         out.append(row)
         if config in ensembles:
             joined = ensembles[config]
             out.append({**row, "seeds": f"ensemble of {joined['runs']}", "_within": 1,
                         **{metric: f"{joined['test'][metric]:.4f}" for metric in SHOWN}})
-    board = pd.DataFrame(out).sort_values(["dataset", "_sort", "_within"], ascending=[True, False, True],
-                                          kind="stable")
-    return board.drop(columns=["_sort", "_within"]).reset_index(drop=True)
+    # a tie in mean Jaccard (a param without effect) must not separate an ensemble from its row
+    board = pd.DataFrame(out).sort_values(["dataset", "_sort", "_config", "_within"],
+                                          ascending=[True, False, True, True], kind="stable")
+    return board.drop(columns=["_sort", "_config", "_within"]).reset_index(drop=True)
 
 
 def select(table, spec):
@@ -323,7 +324,10 @@ def ensembles(table, reader=read_probabilities, warn=lambda message: print(messa
     for config, group in table[table["model"] == "cnn"].groupby("config", sort=False):
         if len(group) < 2:
             continue
-        result, unread = ensemble(group, reader)
+        try:
+            result, unread = ensemble(group, reader)
+        except UserError as e:  # e.g. runs of one configuration tested on different texts
+            result, unread = None, [str(e)]
         for reason in unread:
             warn(f"ensemble of {group.iloc[0]['embedding']}/{group.iloc[0]['mode']}/{group.iloc[0]['rule']}: "
                  f"left out: {reason}")

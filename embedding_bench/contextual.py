@@ -115,7 +115,8 @@ def encode_texts(tokenizer, texts, max_length):
 
 
 def _pad(tokenizer, ids):
-    return tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+    # right: a text's tokens (and the label names of a prompt) keep their positions
+    return tokenizer.pad({"input_ids": ids}, padding_side="right", return_tensors="pt")
 
 
 @torch.inference_mode()
@@ -227,25 +228,35 @@ class Tokenized:
         longest = max(self.min_len, max(len(self.ids[i]) for i in idx))
         return dict(self.tokenizer.pad({k: [v[i] for i in idx] for k, v in self.encoded.items()},
                                        padding="max_length", max_length=longest,
-                                       return_tensors="pt"))
+                                       padding_side="right", return_tensors="pt"))
 
 
 def label_prompt(tokenizer, labels, max_length):
     """SpanEmo's label-aware input: the label names as the first segment ("anger anticipation
     ... trust", underscores read as spaces) and, per label, the positions of its own word pieces
-    in every input (the same for every text: the prompt comes first and is never cut).
-    A max_length that leaves no room for text is a UserError."""
+    in every input (the same for every text: the prompt comes first and is never cut). Pieces are
+    found from characters (char_to_token), so WordPiece, byte-level BPE and sentencepiece, whose
+    pieces may carry the space before a word, all map right. A tokenizer without offsets, a label
+    without pieces of its own, or a max_length leaving no room for text is a UserError."""
+    if not tokenizer.is_fast:
+        raise UserError("params.yaml: bert.head: label_tokens finds each label's word pieces with a "
+                        "fast tokenizer, and this bert.model has only a Python one; use bert.head: cnn")
     names = [label.replace("_", " ") for label in labels]
     prompt = " ".join(names)
-    encoded = tokenizer(prompt, "x", return_offsets_mapping=True)
-    segment, spans = encoded.sequence_ids(), []
-    start = 0
+    encoded = tokenizer(prompt, "x")
+    positions, start = [], 0
     for name in names:
         start = prompt.index(name, start)
-        spans.append((start, start + len(name)))
+        positions.append(sorted({t for c in range(start, start + len(name)) if not prompt[c].isspace()
+                                 and (t := encoded.char_to_token(c, sequence_index=0)) is not None}))
         start += len(name)
-    positions = [[i for i, (seq, (s, e)) in enumerate(zip(segment, encoded["offset_mapping"]))
-                  if seq == 0 and e > s and s >= lo and e <= hi] for lo, hi in spans]
+    flat = [t for pieces in positions for t in pieces]
+    if not all(positions) or len(flat) != len(set(flat)):
+        shared = [label for label, pieces in zip(labels, positions)
+                  if not pieces or any(flat.count(t) > 1 for t in pieces)]
+        raise UserError(f"params.yaml: bert.head: label_tokens: the tokenizer of bert.model gives no "
+                        f"word pieces of their own to the label(s) {', '.join(shared)}; rename the "
+                        f"labels or use bert.head: cnn")
     if len(encoded["input_ids"]) > max_length:
         raise UserError(f"params.yaml: bert.max_length {max_length} leaves no room for the text after "
                         f"the label names ({len(encoded['input_ids']) - 1} word pieces with the "

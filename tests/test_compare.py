@@ -278,3 +278,24 @@ def test_ensemble_row_averages_the_seeds_probabilities_under_the_same_rule():
     thresholds = tune_thresholds(truth["val"], mean["val"])
     assert result["test"]["f1_macro"] == pytest.approx(
         summary(truth["test"], (mean["test"] >= thresholds).astype(int))["f1_macro"])
+
+
+def test_ensemble_rows_stay_with_their_configuration_on_ties_and_bad_runs_are_named():
+    exp = [{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
+            "experiments": [{"name": "e", "revs": [record(f"{e}{s}", e, s, 0.6)]}
+                            for e in ("glove", "random") for s in (1, 2)]}]
+    table = compare.runs(compare.experiments(exp))
+    cnn = table[table["model"] == "cnn"]
+    joined = {config: {"runs": 2, "test": {m: 0.7 for m in compare.SHOWN}} for config in cnn["config"].unique()}
+    board = compare.leaderboard(table, joined)
+    assert board[["embedding", "seeds"]].values.tolist() == [
+        ["glove", 2], ["glove", "ensemble of 2"], ["random", 2], ["random", "ensemble of 2"], ["tf-idf", 2]]
+
+    def different_texts(rev, model):
+        n = 5 if rev.endswith("1") else 6
+        frame = pd.DataFrame({"id": [f"t{i}" for i in range(n)], "true.a": 1, "prob.a": 0.9}).set_index("id")
+        return {"val": frame, "test": frame}
+
+    warnings = []
+    assert compare.ensembles(table, different_texts, warnings.append) == {}
+    assert len(warnings) == 2 and "have different val texts" in warnings[0]

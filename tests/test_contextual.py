@@ -239,3 +239,54 @@ def test_packaged_minilm_label_prompt_covers_semeval_labels():
         assert tok.decode([ids[i] for i in pieces]).replace(" ", "") == label
     flat = [i for pieces in positions for i in pieces]
     assert flat == sorted(set(flat)) and flat[0] == 1  # disjoint, in order, right after [CLS]
+
+
+SEMEVAL_LABELS = ["anger", "anticipation", "disgust", "fear", "joy", "love", "optimism", "pessimism",
+                  "sadness", "surprise", "trust"]
+
+
+def trained_tokenizer(kind):
+    """A small fast tokenizer of a family whose pieces carry the space before a word: sentencepiece
+    style (Metaspace, Unigram: XLM-R, DeBERTa-v3) or byte-level BPE without offset trimming."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    corpus = [" ".join(SEMEVAL_LABELS), "i am so happy today", "anticipate the anger", "trust me"] * 3
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    if kind == "sentencepiece":
+        tok = Tokenizer(models.Unigram())
+        tok.pre_tokenizer = pre_tokenizers.Metaspace()
+        tok.train_from_iterator(corpus, trainers.UnigramTrainer(vocab_size=120, special_tokens=specials,
+                                                                unk_token="<unk>"))
+        tok.post_processor = processors.TemplateProcessing(
+            single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    else:
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.train_from_iterator(corpus, trainers.BpeTrainer(
+            vocab_size=300, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+        tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=False,
+                                                          add_prefix_space=False)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
+                                   pad_token="<pad>", unk_token="<unk>")
+
+
+@pytest.mark.parametrize("kind", ["sentencepiece", "bytelevel"])
+def test_label_prompt_pieces_with_a_leading_space_marker(kind):
+    tok = trained_tokenizer(kind)
+    prompt, positions = contextual.label_prompt(tok, SEMEVAL_LABELS, 128)
+    pieces = tok.convert_ids_to_tokens(tok(prompt, "x")["input_ids"])
+    for label, found in zip(SEMEVAL_LABELS, positions):
+        # every piece of the label, and nothing else: the space marker (▁ or Ġ) aside, they spell it
+        assert "".join(pieces[i] for i in found).lstrip("▁Ġ") == label, (label, [pieces[i] for i in found])
+
+
+def test_label_prompt_refuses_tokenizers_it_cannot_map(tmp_path):
+    from transformers import BertweetTokenizer
+
+    (tmp_path / "vocab.txt").write_text("happy 1\nsad 1\n")
+    (tmp_path / "bpe.codes").write_text("#version: 0.2\n")
+    slow = BertweetTokenizer(str(tmp_path / "vocab.txt"), str(tmp_path / "bpe.codes"))  # Python-only
+    assert not slow.is_fast
+    with pytest.raises(UserError, match="label_tokens finds each label's word pieces with a fast tokenizer"):
+        contextual.label_prompt(slow, ["happy"], 16)
