@@ -113,7 +113,10 @@ def fit(model, train, val, cfg, seed, log=None, schedule=None):
     for epoch in (bar := tqdm(range(1, cfg["max_epochs"] + 1), desc="train", unit="epoch")):
         model.train()
         total = 0.0
-        for step, (x, t) in enumerate(batches(train_x, train_y, bs, generator, device), start=1):
+        # a bar within the epoch too: a fine-tuning epoch on a CPU takes minutes
+        in_epoch = tqdm(batches(train_x, train_y, bs, generator, device), total=-(-len(train_x) // bs),
+                        desc=f"epoch {epoch}", unit="batch", leave=False)
+        for step, (x, t) in enumerate(in_epoch, start=1):
             loss = loss_fn(model(x).float(), t)
             (loss / accumulate).backward()
             total += loss.detach().double() * len(t)  # on the device: no host sync per batch
