@@ -7,9 +7,9 @@
 # OPTIONS=1 adds, 3 seeds each, every option on its own against the comparison's default head:
 # the Kim CNN head, label tokens without LCA, LCA on the CNN head, layer-wise learning-rate decay
 # 0.9, and the mean of the last 4 layers; and their paired tests against the CNN head.
-# Time: one fine-tune is 5 epochs over 6,154 tweets; about 40 minutes on 2 AVX2-only CPU cores
-# (2-3 hours for the three seeds; OPTIONS=1 about 10 hours more), a few minutes on a GPU
-# (`device: auto` uses one).
+# Time, measured on 2 AVX2-only CPU cores: one fine-tune (5 epochs over 6,154 tweets) about 33
+# minutes, so about 2 hours for the three seeds and both rules; OPTIONS=1 about 8 hours more.
+# Minutes on a GPU (`device: auto` uses one).
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-best
 source "$(dirname "$0")/semeval_common.sh"
