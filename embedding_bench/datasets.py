@@ -7,6 +7,7 @@ separator, with an optional label-names file).
 """
 
 import ast
+import codecs
 import csv
 import json
 from pathlib import Path
@@ -20,7 +21,11 @@ from embedding_bench.sources import resolve
 SPLITS = ("train", "val", "test")
 # Wide label values as exporters write them (pandas writes 0.0/1.0 after a missing cell).
 WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
-MISSING = {"", "nan", "none", "null"}
+MISSING = {"", "nan", "none", "null", "<na>"}
+# Columns the pipeline's tables hold beside the labels: a label may not be named like one.
+RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels", "_line", "_file")
+# Characters that join several labels in one cell, when they are not ingest.labels.separator.
+JOINERS = "|;,/+"
 # Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
 MISPARSE = set("[]\"'")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
@@ -47,8 +52,82 @@ def _first_bad_line(path, encoding):
     return None, None
 
 
+def _decoding(encoding):
+    """The codec to read with: UTF-8 files saved with a byte-order mark (Notepad, Excel) lose it."""
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def read_delimited(path, sep, quoting, names=None):
+    """Records of a csv/tsv file with the csv module, so that each keeps the file line it starts
+    on (quoted fields may span lines). Returns (columns, records, lines); blank lines are
+    skipped. Refused: a header naming a column twice, a row whose number of fields differs from
+    the header's (empty fields after the last column, a trailing delimiter, are allowed), and a
+    quote that opens a field running over lines which look like rows of their own."""
+    csv.field_size_limit(2**31 - 1)  # texts are cut to ingest.max_chars later, and counted
+    records, lines = [], []
+    with open(path, newline="", encoding=quoting["encoding"]) as f:
+        reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"])
+        start = 1
+        for record in reader:
+            if record:
+                records.append(record)
+                lines.append(start)
+            start = reader.line_num + 1
+    header = names if names is not None else (records.pop(0) if records else [])
+    if names is None and lines:
+        lines.pop(0)
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise UserError(f"{path}: the header names the column(s) {twice} more than once; rename them "
+                        f"so that each column has one name")
+    width = len(header)
+    for record, line in zip(records, lines):
+        multiline = [field for field in record if "\n" in field]
+        if quoting["mode"] != csv.QUOTE_NONE and any(
+                len(row.split(sep)) >= width for field in multiline for row in field.split("\n")[1:]):
+            raise UserError(f"{path}: line {line}: a quote (\") starts a field that runs over the next "
+                            f"lines, which look like rows of their own; tweets often start with a "
+                            f"quote: set ingest.quoting: none (quotes are then text)")
+        if len(record) < width or any(record[width:]):
+            where = "header" if names is None else "ingest.column_names"
+            raise UserError(f"{path}: line {line} has {len(record)} fields and the {where} {width} "
+                            f"({', '.join(header)}); every row needs one field per column (check "
+                            f"ingest.delimiter{'' if names is None else ' and ingest.column_names'}, "
+                            f"and for texts with quotes ingest.quoting: none)")
+    return header, [record[:width] for record in records], lines
+
+
+def read_json_records(path, encoding):
+    """JSON Lines (one object a line), or a JSON array of objects (a .json export): (records,
+    the line, or for an array the element number, of each)."""
+    text = path.read_text(encoding=encoding)
+    if text.lstrip().startswith("["):
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+        lines = list(range(1, len(records) + 1))
+    else:
+        records, lines = [], []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{path}: line {number} is not valid JSON ({e.msg}); ingest.format "
+                                    f"jsonl reads one JSON object a line, or one JSON array of objects")
+                lines.append(number)
+    bad = next((line for record, line in zip(records, lines) if not isinstance(record, dict)), None)
+    if bad is not None:
+        raise UserError(f"{path}: record {bad} is not a JSON object; each row must be an object "
+                        f"with the text, id and label fields")
+    return records, lines
+
+
 def read_file(path, cfg):
-    """One file as a DataFrame of strings (every cell kept as text, nothing parsed as NaN)."""
+    """One file as a DataFrame indexed by each row's file line (1-based; for Parquet and JSON
+    arrays the row number), every value as written: csv/tsv cells as text, JSON values as parsed
+    (no column made float because of a null), nothing parsed as NaN."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: file not found; check ingest.path and ingest.files in params.yaml")
@@ -57,47 +136,51 @@ def read_file(path, cfg):
     fmt, encoding = _format(path, cfg.get("format", "auto")), cfg.get("encoding", "utf-8")
     try:
         if fmt in ("csv", "tsv"):
-            quoting = csv.QUOTE_NONE if cfg.get("quoting", "minimal") == "none" else csv.QUOTE_MINIMAL
             header = cfg.get("header", True)
             if not header and not cfg.get("column_names"):
                 raise UserError(f"{path}: ingest.header is false, so name the columns in order in "
                                 f"ingest.column_names")
-            df = pd.read_csv(path, sep=cfg.get("delimiter") or ("," if fmt == "csv" else "\t"),
-                             quoting=quoting, dtype=str, keep_default_na=False, encoding=encoding,
-                             on_bad_lines="error", header=0 if header else None,
-                             names=None if header else cfg["column_names"])
+            quoting = {"mode": csv.QUOTE_NONE if cfg.get("quoting", "minimal") == "none" else csv.QUOTE_MINIMAL,
+                       "encoding": _decoding(encoding)}
+            columns, records, lines = read_delimited(
+                path, cfg.get("delimiter") or ("," if fmt == "csv" else "\t"), quoting,
+                None if header else list(cfg["column_names"]))
+            df = pd.DataFrame(records, columns=columns, index=lines, dtype=object)
         elif fmt == "jsonl":
-            df = pd.read_json(path, lines=True, dtype=False, encoding=encoding)
+            records, lines = read_json_records(path, _decoding(encoding))
+            df = pd.DataFrame(records, index=lines, dtype=object)
         elif fmt == "parquet":
             df = pd.read_parquet(path)
+            df.index = range(1, len(df) + 1)
         else:
             raise UserError(f"{path}: unknown ingest.format {fmt!r}; use csv, tsv, jsonl or parquet")
     except UnicodeDecodeError:
         line, err = _first_bad_line(path, encoding)
         raise UserError(f"{path}: line {line} is not valid {encoding} ({err.reason} at byte "
                         f"{err.start}); re-save the file as UTF-8 or set ingest.encoding") from None
-    except pd.errors.ParserError as e:
-        raise UserError(f"{path}: malformed {fmt}: {e}; every row needs the same number of "
-                        f"fields as the header (for tweets with quotes, try ingest.quoting: none)") from None
-    except ValueError as e:
+    except (ValueError, csv.Error) as e:
         raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None
     if df.empty:
         raise UserError(f"{path}: no data rows (header only?)")
     return df
 
 
-def _require(df, column, path, what):
+def _require(df, column, path, param):
     if column not in df.columns:
-        raise UserError(f"{path}: no {what} column {column!r}; columns found: "
-                        f"{', '.join(map(str, df.columns))}. Set ingest.{what}_column in params.yaml")
+        found = list(map(str, df.columns))
+        hint = ""
+        if len(found) == 1 and (seps := [c for c in ",;\t|" if c in found[0]]):
+            hint = f" (the header was read as one column: is the delimiter {seps[0]!r}? set ingest.delimiter)"
+        raise UserError(f"{path}: no column {column!r} ({param}); columns found: {', '.join(found)}"
+                        f"{hint}. Set {param} in params.yaml")
 
 
-def first_line(df, cfg, path):
-    """The file line of the DataFrame's row 0 (1-based): after the header, if there is one."""
-    return 1 if _format(path, cfg.get("format", "auto")) == "jsonl" or not cfg.get("header", True) else 2
+def _as_text(value):
+    """A cell as text; a missing one (None, NaN, pandas' NA) as ""."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def wide_labels(df, cfg, path, offset):
+def wide_labels(df, cfg, path):
     """Label columns of 0/1 (or true/false, yes/no, 0.0/1.0): check every value, return
     (names, int8 matrix). A missing value is an error at its own row and column."""
     lab = cfg["labels"]
@@ -109,7 +192,12 @@ def wide_labels(df, cfg, path, offset):
                         f"{', '.join(map(str, df.columns))}. Fix ingest.labels.columns")
     if not columns:
         raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
-    values = df[columns].astype(str).apply(lambda s: s.str.strip().str.lower())
+    if not lab.get("columns") and any(not str(c).strip() for c in columns):
+        raise UserError(f"{path}: a column has no name in the header (an index written by pandas' "
+                        f"to_csv without index=False?), and with ingest.labels.columns empty every "
+                        f"column but id and text is a label: list the label columns there, or remove "
+                        f"that column")
+    values = df[columns].apply(lambda s: s.map(_as_text).str.strip().str.lower())
     for missing_only in (True, False):  # an empty cell is named before any other bad value
         bad = values.isin(list(MISSING)) if missing_only else ~values.isin(list(WIDE_VALUES))
         if bad.any().any():
@@ -117,7 +205,7 @@ def wide_labels(df, cfg, path, offset):
             col = next(c for c in columns if bad.at[row, c])
             what = ("is empty (a missing label value)" if missing_only else
                     f"has label value {df.at[row, col]!r}, not 0/1, true/false or yes/no")
-            raise UserError(f"{path}: line {int(row) + offset}, column {col!r} {what}; the wide "
+            raise UserError(f"{path}: line {row}, column {col!r} {what}; the wide "
                             f"layout needs one 0/1 column per label (use ingest.labels.layout: long "
                             f"for a column of label names)")
     return columns, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
@@ -131,7 +219,7 @@ def label_names(cfg, root):
     path = resolve(root, names_file)
     if not path.is_file():
         raise UserError(f"{path}: label-names file not found (ingest.labels.names_file)")
-    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    names = [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     if not names:
         raise UserError(f"{path}: the label-names file is empty")
     return names
@@ -159,14 +247,14 @@ def label_items(cell, sep, where):
     return [s.strip() for s in text.split(sep) if s.strip()]
 
 
-def parse_long(df, cfg, path, offset, names):
+def parse_long(df, cfg, path, names):
     """Each row's labels from one column (see label_items): a list of label names per row."""
     lab = cfg["labels"]
     column, sep = lab.get("column", "labels"), lab.get("separator", ",")
-    _require(df, column, path, "label")
+    _require(df, column, path, "ingest.labels.column")
     rows = []
     for i, cell in df[column].items():
-        items = label_items(cell, sep, f"{path}: line {int(i) + offset}, column {column!r}")
+        items = label_items(cell, sep, f"{path}: line {i}, column {column!r}")
         if names is not None:
             resolved = []
             for item in items:
@@ -175,7 +263,7 @@ def parse_long(df, cfg, path, offset, names):
                 elif item.isdigit() and int(item) < len(names):
                     resolved.append(names[int(item)])
                 else:
-                    raise UserError(f"{path}: line {int(i) + offset}, column {column!r}: unknown "
+                    raise UserError(f"{path}: line {i}, column {column!r}: unknown "
                                     f"label {item!r}; known labels are the {len(names)} names (or "
                                     f"ids 0..{len(names) - 1}) of ingest.labels.names_file")
             items = resolved
@@ -183,9 +271,20 @@ def parse_long(df, cfg, path, offset, names):
     return rows
 
 
-def check_label_names(labels, where):
-    """Refuse label names that look like a mis-parse (brackets, quotes) or that differ only by
-    case or spaces (`Joy` and `joy` would silently become two labels)."""
+def check_label_names(labels, where, separator=None):
+    """Refuse label names that the pipeline cannot keep apart or that look like a mis-parse: one
+    name alone (this compares multilabel classifiers), names of the pipeline's own columns,
+    brackets or quotes (a list read as delimited text), names that differ only by case or spaces
+    (`Joy` and `joy` would silently become two labels), and, in the long layout, names that are
+    other labels joined by a character other than ingest.labels.separator (`anger|joy`)."""
+    if len(labels) < 2:
+        raise UserError(f"{where}: one label only ({labels[0]!r}); this tool compares multilabel "
+                        f"classifiers and needs two or more. For a yes/no task, add the opposite as "
+                        f"a second label (e.g. not_{labels[0]}: 1 where {labels[0]} is 0)")
+    reserved = [name for name in labels if name in RESERVED]
+    if reserved:
+        raise UserError(f"{where}: label name(s) {reserved} are column names the pipeline uses "
+                        f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file)")
     odd = [name for name in labels if MISPARSE & set(name)]
     if odd:
         raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "
@@ -198,6 +297,25 @@ def check_label_names(labels, where):
         raise UserError(f"{where}: label names differ only by case or spaces: "
                         + "; ".join(" / ".join(map(repr, g)) for g in clashes)
                         + "; make them one spelling in the data or the names file")
+    if separator is not None:
+        known = set(labels)
+        for joiner in JOINERS.replace(separator, ""):
+            joined = [name for name in labels if joiner in name
+                      and all(part.strip() in known for part in name.split(joiner) if part.strip())]
+            if joined:
+                raise UserError(f"{where}: labels like {joined[0]!r} are other labels joined by "
+                                f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
+                                f"ingest.labels.separator: {joiner!r}")
+
+
+def ids(df, column, path):
+    """The id column as text; a row without an id (an empty cell, a JSON null) is refused."""
+    missing = df[column].isna() | (df[column].astype(str).str.strip() == "")
+    if missing.any():
+        raise UserError(f"{path}: line {missing.idxmax()} has no id ({int(missing.sum())} such rows) in "
+                        f"column {column!r}; give every row one, or set ingest.id_column: null to "
+                        f"number the rows instead")
+    return df[column].astype(str)
 
 
 class Ingested:
@@ -215,6 +333,9 @@ def ingest(cfg):
     if unknown or not files or ("all" in files and len(files) > 1):
         raise UserError(f"params.yaml: ingest.files must map 'all', or some of {', '.join(SPLITS)}, "
                         f"to file names; got {dict(files)}")
+    if "all" not in files and "train" not in files:
+        raise UserError(f"params.yaml: ingest.files names no training data ({dict(files)}); add "
+                        f"`train: FILE`, or give one `all: FILE` to carve every split from")
     layout = cfg["labels"].get("layout", "wide")
     if layout not in ("wide", "long"):
         raise UserError(f"params.yaml: ingest.labels.layout is {layout!r}; valid values: wide, long")
@@ -225,24 +346,24 @@ def ingest(cfg):
     for split, name in files.items():
         path = resolve(root, name)
         df = read_file(path, cfg)
-        offset = first_line(df, cfg, path)
-        _require(df, text_col, path, "text")
+        _require(df, text_col, path, "ingest.text_column")
         if id_col:
-            _require(df, id_col, path, "id")
+            _require(df, id_col, path, "ingest.id_column")
         if layout == "wide":
-            cols, y = wide_labels(df, cfg, path, offset)
+            cols, y = wide_labels(df, cfg, path)
             if wide_names is not None and cols != wide_names:
-                raise UserError(f"{path}: label columns {cols} differ from the first file's {wide_names}")
+                raise UserError(f"{path}: label columns {cols} differ from the first file's {wide_names}"
+                                f"{'' if cfg['labels'].get('columns') else '; list them in ingest.labels.columns to read every file by name'}")
             wide_names = cols
             part = pd.DataFrame(y, columns=cols)
         else:
-            part = pd.DataFrame({"_labels": parse_long(df, cfg, path, offset, names)})
+            part = pd.DataFrame({"_labels": parse_long(df, cfg, path, names)})
         # a missing text (JSON null, an empty Parquet cell) is an empty text: dropped and counted
         part.insert(0, "text", df[text_col].where(df[text_col].notna(), "").astype(str).to_numpy())
-        part.insert(0, "id", (df[id_col].astype(str) if id_col else
+        part.insert(0, "id", (ids(df, id_col, path) if id_col else
                               pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
         part.insert(2, "split", None if split == "all" else split)
-        part["_line"] = df.index.to_numpy() + offset
+        part["_line"] = df.index.to_numpy()
         part["_file"] = str(path)
         report["files"][str(name)] = {"rows": len(df)}
         report["rows_read"] += len(df)
@@ -252,12 +373,13 @@ def ingest(cfg):
         labels = names or sorted({x for row in table["_labels"] for x in row})
         if not labels:
             raise UserError(f"{root}: no labels found in column {cfg['labels'].get('column')!r}")
-        check_label_names(labels, root)
+        check_label_names(labels, root, cfg["labels"].get("separator", ","))
         for label in labels:
             table[label] = table["_labels"].map(lambda row, l=label: int(l in row)).astype("int8")
         table = table.drop(columns="_labels")
     else:
         labels = wide_names
+        check_label_names(labels, root)
     table = _drop_bad_rows(table, on_bad, report)
     max_chars = cfg.get("max_chars")
     if max_chars:

@@ -32,10 +32,10 @@ def test_wide_csv(tmp_path):
 
 
 def test_given_splits_and_formats(tmp_path):
-    write(tmp_path, "train.tsv", "id\ttext\tjoy\n1\thappy\t1\n2\tsad\t0\n")
-    rows = [{"id": "3", "text": "glad", "joy": 1}, {"id": "4", "text": "gloomy", "joy": 0}]
+    write(tmp_path, "train.tsv", "id\ttext\tjoy\tsad\n1\thappy\t1\t0\n2\tsad\t0\t1\n")
+    rows = [{"id": "3", "text": "glad", "joy": 1, "sad": 0}, {"id": "4", "text": "gloomy", "joy": 0, "sad": 1}]
     write(tmp_path, "test.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
-    pd.DataFrame([{"id": "5", "text": "ok", "joy": "0"}]).to_parquet(tmp_path / "val.parquet")
+    pd.DataFrame([{"id": "5", "text": "ok", "joy": "0", "sad": "0"}]).to_parquet(tmp_path / "val.parquet")
     cfg = ingest_cfg(tmp_path, files={"train": "train.tsv", "test": "test.jsonl",
                                       "val": "val.parquet"})
     table = ingest(cfg).table
@@ -62,12 +62,12 @@ def test_long_layout_without_names_file_collects_sorted_names(tmp_path):
 
 
 def test_no_id_column_numbers_rows(tmp_path):
-    write(tmp_path, "data.csv", "text,joy\nhi,1\nho,0\n")
+    write(tmp_path, "data.csv", "text,joy,sad\nhi,1,0\nho,0,1\n")
     assert ingest(ingest_cfg(tmp_path, id_column=None)).table["id"].tolist() == ["all-0", "all-1"]
 
 
 def test_empty_texts_dropped_and_counted(tmp_path):
-    write(tmp_path, "data.csv", "id,text,joy\n1,hi,1\n2,   ,0\n3,,1\n")
+    write(tmp_path, "data.csv", "id,text,joy,sad\n1,hi,1,0\n2,   ,0,0\n3,,1,0\n")
     result = ingest(ingest_cfg(tmp_path))
     assert result.table["id"].tolist() == ["1"]
     assert result.report["dropped"] == {"empty_text": 2}
@@ -80,10 +80,10 @@ def test_empty_texts_dropped_and_counted(tmp_path):
     (None, {"all": "missing.csv"}, {}, r"missing.csv: file not found"),
     ("", None, {}, r"data.csv: the file is empty"),
     ("id,text,joy\n", None, {}, r"data.csv: no data rows \(header only\?\)"),
-    ("id,tweet,joy\n1,hi,1\n", None, {}, r"no text column 'text'; columns found: id, tweet, joy"),
+    ("id,tweet,joy\n1,hi,1\n", None, {}, r"no column 'text' \(ingest.text_column\); columns found: id, tweet, joy"),
     ("id,text,joy\n1,hi,1\n2,ho,2\n", None, {}, r"line 3, column 'joy' has label value '2', not 0/1"),
-    ("id,text,joy\n1,hi,1\n1,ho,0\n", None, {}, r"duplicate ids \(2 rows\).*line 2 id '1'"),
-    ("id,text,joy\n1,hi,1\n2,ho,0,9\n", None, {}, r"malformed csv.*line 3"),
+    ("id,text,joy,sad\n1,hi,1,0\n1,ho,0,1\n", None, {}, r"duplicate ids \(2 rows\).*line 2 id '1'"),
+    ("id,text,joy\n1,hi,1\n2,ho,0,9\n", None, {}, r"line 3 has 4 fields and the header 3 \(id, text, joy\)"),
     ("id,text,labels\n1,hi,joy\n2,ho,glee\n", None,
      {"labels": {"layout": "long", "names_file": "names.txt"}},
      r"line 3, column 'labels': unknown label 'glee'"),
@@ -98,7 +98,7 @@ def test_bad_input_names_file_row_and_fix(tmp_path, content, files, overrides, m
 
 
 def test_non_utf8_names_the_line(tmp_path):
-    write(tmp_path, "data.csv", "id,text,joy\n1,fine,1\n2,caf\xe9,0\n".encode("latin-1"))
+    write(tmp_path, "data.csv", "id,text,joy,sad\n1,fine,1,0\n2,caf\xe9,0,1\n".encode("latin-1"))
     with pytest.raises(UserError, match=r"data.csv: line 3 is not valid utf-8.*ingest.encoding"):
         ingest(ingest_cfg(tmp_path))
     table = ingest(ingest_cfg(tmp_path, encoding="latin-1")).table
@@ -126,27 +126,27 @@ def test_semeval_ec_tsv():
 
 
 def test_quoting_none_keeps_unbalanced_quotes_and_crlf(tmp_path):
-    write(tmp_path, "data.tsv", 'id\ttext\tjoy\r\n1\the said "hi\t1\r\n2\t"quoted" 😂\t0\r\n')
+    write(tmp_path, "data.tsv", 'id\ttext\tjoy\tsad\r\n1\the said "hi\t1\t0\r\n2\t"quoted" 😂\t0\t1\r\n')
     table = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table
     assert table["text"].tolist() == ['he said "hi', '"quoted" 😂']
     assert table["joy"].tolist() == [1, 0]
 
 
 def test_very_long_texts_truncated_and_counted(tmp_path):
-    write(tmp_path, "data.csv", f"id,text,joy\n1,{'a' * 50},1\n2,short,0\n")
+    write(tmp_path, "data.csv", f"id,text,joy,sad\n1,{'a' * 50},1,0\n2,short,0,1\n")
     result = ingest(ingest_cfg(tmp_path, max_chars=10))
     assert result.table["text"].tolist() == ["a" * 10, "short"]
     assert result.report["truncated_texts"] == 1
 
 
 def test_all_empty_dataset_is_an_error(tmp_path):
-    write(tmp_path, "data.csv", "id,text,joy\n1,   ,1\n2,,0\n")
+    write(tmp_path, "data.csv", "id,text,joy,sad\n1,   ,1,0\n2,,0,1\n")
     with pytest.raises(UserError, match=r"no rows left to use \(read 2, dropped \{'empty_text': 2\}\)"):
         ingest(ingest_cfg(tmp_path))
 
 
 def test_max_rows_is_a_seeded_subsample_reported(tmp_path):
-    write(tmp_path, "data.csv", "id,text,joy\n" + "".join(f"{i},text {i},{i % 2}\n" for i in range(50)))
+    write(tmp_path, "data.csv", "id,text,joy,sad\n" + "".join(f"{i},text {i},{i % 2},{1 - i % 2}\n" for i in range(50)))
     first = ingest(ingest_cfg(tmp_path, max_rows=10, max_rows_seed=3))
     again = ingest(ingest_cfg(tmp_path, max_rows=10, max_rows_seed=3))
     other = ingest(ingest_cfg(tmp_path, max_rows=10, max_rows_seed=4))
@@ -195,7 +195,7 @@ def test_list_typed_columns_in_parquet_and_jsonl(tmp_path):
 
 
 def test_null_text_in_jsonl_is_dropped_and_counted(tmp_path):
-    write(tmp_path, "data.jsonl", '{"id": "1", "text": "hi", "joy": 1}\n{"id": "2", "text": null, "joy": 0}\n')
+    write(tmp_path, "data.jsonl", '{"id": "1", "text": "hi", "joy": 1, "sad": 0}\n{"id": "2", "text": null, "joy": 0, "sad": 1}\n')
     result = ingest(ingest_cfg(tmp_path, files={"all": "data.jsonl"}))
     assert result.table["id"].tolist() == ["1"] and result.report["dropped"] == {"empty_text": 1}
 
@@ -214,3 +214,63 @@ def test_unusual_inputs_refused_at_their_row(tmp_path, content, overrides, messa
     write(tmp_path, overrides.get("files", {}).get("all", "data.csv"), content)
     with pytest.raises(UserError, match=message):
         ingest(ingest_cfg(tmp_path, **overrides))
+
+
+# Real-world inputs: each read right, or refused with the line and the param to fix.
+def test_multiline_quoted_fields_report_file_lines_and_trailing_delimiters_are_read(tmp_path):
+    write(tmp_path, "data.csv", 'id,text,joy,sad\n1,"two\nlines",1,0,\n2,ok,0,1,\n3,bad,0,7\n')
+    with pytest.raises(UserError, match=r"data.csv: line 5, column 'sad' has label value '7'"):
+        ingest(ingest_cfg(tmp_path))  # line 5 of the file, though it is the third row
+    write(tmp_path, "data.csv", 'id,text,joy,sad\n1,"two\nlines, here",1,0,\n2,ok,0,1,\n')
+    table = ingest(ingest_cfg(tmp_path)).table
+    assert table["text"].tolist() == ["two\nlines, here", "ok"]
+    assert table[["joy", "sad"]].to_numpy().tolist() == [[1, 0], [0, 1]]
+
+
+def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
+    big = 1234567890123456789  # a float would change it (and make ids collide)
+    rows = [{"id": big, "text": "a", "labels": [1]}, {"id": big + 1, "text": "b", "labels": None},
+            {"id": 7, "text": "c", "labels": [0, 1]}]
+    write(tmp_path, "names.txt", "\ufeffjoy\nsad\n")  # saved by Notepad: a byte-order mark
+    write(tmp_path, "data.jsonl", "\ufeff" + "".join(json.dumps(r) + "\n" for r in rows))
+    write(tmp_path, "data.json", json.dumps(rows, indent=2))  # one JSON array, as Kaggle exports
+    for name in ("data.jsonl", "data.json"):
+        result = ingest(ingest_cfg(tmp_path, files={"all": name},
+                                   labels={**LONG, "names_file": "names.txt"}))
+        assert result.labels == ["joy", "sad"], name
+        assert result.table["id"].tolist() == [str(big), str(big + 1), "7"], name
+        assert result.table[["joy", "sad"]].to_numpy().tolist() == [[0, 1], [0, 0], [1, 1]], name
+
+
+@pytest.mark.parametrize("content, overrides, message", [
+    # a tweet that starts with a quote: read with quoting, it would swallow the next rows
+    ('id\ttext\tjoy\tsad\n1\tfine\t1\t0\n2\t"so angry\t1\t0\n3\tmore\t0\t1\n4\tend" here\t1\t1\n',
+     {"files": {"all": "data.tsv"}}, r"data.tsv: line 3: a quote .* set ingest.quoting: none"),
+    ("id,text,labels\n1,a,empty\n2,b,joy\n", {"labels": LONG}, r"label name\(s\) \['empty'\] are column names"),
+    ("id,text,labels\n1,a,anger|joy\n2,b,joy\n3,c,anger\n", {"labels": LONG},
+     r"labels like 'anger\|joy' are other labels joined by '\|'.*set ingest.labels.separator: '\|'"),
+    ("id,text,joy\n1,a,1\n2,b,0\n", {}, r"one label only \('joy'\).*not_joy"),
+    ("id,text,Joy,joy\n1,a,1,0\n", {}, r"differ only by case or spaces: 'Joy' / 'joy'"),
+    ("id,text,joy,joy\n1,a,1,0\n", {}, r"names the column\(s\) \['joy'\] more than once"),
+    (",id,text,joy,sad\n0,1,a,1,0\n", {}, r"a column has no name in the header.*index=False"),
+    ("id;text;joy;sad\n1;a;1;0\n", {}, r"the header was read as one column: is the delimiter ';'\? set ingest.delimiter"),
+    ("a,1,0,x\n", {"header": False, "column_names": ["text", "joy", "sad"]},
+     r"line 1 has 4 fields and the ingest.column_names 3 \(text, joy, sad\)"),
+    ("id,text,joy,sad\n1,a,1\n", {}, r"line 2 has 3 fields and the header 4"),
+    ('{"id": 1, "text": "a", "joy": 1, "sad": 0}\n{"id": null, "text": "b", "joy": 0, "sad": 1}\n',
+     {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 2 has no id \(1 such rows\)"),
+    ('{"id": 1, "text": "a", "joy": 1, "sad": 0}\n{"id": 2, "text": "b", "joy": 0, "sad":\n',
+     {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 2 is not valid JSON"),
+    ("id,text,joy,sad\n1,a,1,0\n", {"files": {"test": "data.csv"}}, r"ingest.files names no training data"),
+])
+def test_real_world_mistakes_refused_at_their_line(tmp_path, content, overrides, message):
+    write(tmp_path, overrides.get("files", {}).get("all", "data.csv"), content)
+    with pytest.raises(UserError, match=message):
+        ingest(ingest_cfg(tmp_path, **overrides))
+
+
+def test_parquet_missing_label_is_empty_not_a_bad_value(tmp_path):
+    pd.DataFrame({"id": ["1", "2"], "text": ["a", "b"], "joy": pd.array([1, None], dtype="Int8"),
+                  "sad": [0, 1]}).to_parquet(tmp_path / "data.parquet")
+    with pytest.raises(UserError, match=r"line 2, column 'joy' is empty \(a missing label value\)"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}))
