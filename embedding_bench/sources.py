@@ -1,8 +1,8 @@
 """What params name outside the pipeline's own outputs, and fingerprints of their content.
 
-A path in params.yaml (a local GloVe file, a model directory, a label-names file or an extra
-corpus outside the dataset folder) is only a string to DVC: rewriting the file in place would
-leave every result built from it silently stale. The `sources` stage runs on every `dvc repro`
+A path in params.yaml (a local GloVe file, a model directory, a label-names file, or a data
+file or extra corpus outside the dataset folder) is only a string to DVC: rewriting the file in
+place would leave every result built from it silently stale. The `sources` stage runs on every `dvc repro`
 (`always_changed`) and writes one small fingerprint per source, holding what the param says and
 the sha256 of the content; the stages that read a source depend on its fingerprint, so they
 re-run exactly when the content changes. Fingerprints hold no absolute path of the machine
@@ -108,6 +108,17 @@ def labels(ingest):
                   "the dataset folder, ingest.path")
 
 
+def dataset_files(ingest):
+    """ingest.files that lie outside the dataset folder (an absolute or ../ name): the ingest
+    stage depends on the folder, ingest.path, by content, and on files elsewhere through this."""
+    root = Path(ingest["path"]).resolve()
+    outside = [name for name in (ingest.get("files") or {}).values()
+               if not resolve(root, name).resolve().is_relative_to(root)]
+    return {"param": "ingest.files",
+            "files": [_local("ingest.files", name, resolve(root, name), "file",
+                             "the dataset folder, ingest.path") for name in outside]}
+
+
 def corpus(p):
     """word2vec.extra_files."""
     root = p["ingest"]["path"]
@@ -120,4 +131,4 @@ def corpus(p):
 def fingerprints(p):
     """name -> fingerprint of every source params name (the `sources` stage's outputs)."""
     return {"glove": glove(p["glove"]), "bert": bert(p["bert"]), "labels": labels(p["ingest"]),
-            "corpus": corpus(p)}
+            "files": dataset_files(p["ingest"]), "corpus": corpus(p)}

@@ -1,5 +1,6 @@
 """Stage (runs on every `dvc repro`): fingerprint every file or folder that params name outside
-the pipeline (glove.source, bert.model, ingest.labels.names_file, word2vec.extra_files) into
+the pipeline (glove.source, bert.model, ingest.labels.names_file, ingest.files outside
+ingest.path, word2vec.extra_files) into
 data/sources/<name>.json, so the stages reading one re-run exactly when its content changes."""
 
 from pathlib import Path

@@ -84,3 +84,22 @@ def test_stage_writes_nothing_when_a_source_is_missing(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "glove.source 'nowhere.txt': no such file" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_data_files_outside_the_dataset_folder_are_hashed(tmp_path):
+    """DVC tracks the dataset folder (ingest.path) itself; a file named outside it, by an absolute
+    or ../ path, re-runs ingest through its fingerprint when its content changes."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text("id,text,a,b\n1,x,1,0\n")
+    (tmp_path / "elsewhere.csv").write_text("id,text,a,b\n2,y,0,1\n")
+    p = params(tmp_path)
+    p["ingest"]["files"] = {"train": "train.csv", "test": "../elsewhere.csv"}
+    first = sources.fingerprints(p)["files"]
+    assert first == {"param": "ingest.files", "files": [
+        {"param": "ingest.files", "value": "../elsewhere.csv",
+         "sha256": sources.sha256_of(tmp_path / "elsewhere.csv")}]}  # train.csv: in the folder
+    (tmp_path / "elsewhere.csv").write_text("id,text,a,b\n2,y,1,1\n")
+    assert sources.fingerprints(p)["files"] != first
+    p["ingest"]["files"] = {"train": "train.csv", "test": str(tmp_path / "gone.csv")}
+    with pytest.raises(UserError, match=r"ingest.files .*gone.csv.*no such file"):
+        sources.fingerprints(p)
