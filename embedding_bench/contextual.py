@@ -77,6 +77,9 @@ def cpu_has_bf16():
 def pick_device(name="auto"):
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"params.yaml: device: {name}, but torch {torch.__version__} sees no CUDA GPU "
+                        f"here; use device: auto (a GPU where there is one) or cpu")
     return name
 
 

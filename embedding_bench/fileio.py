@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from embedding_bench.errors import UserError
+
 LABELS_FILE = "labels.json"
 
 
@@ -69,4 +71,16 @@ def read_tables(folder, names=None):
     for df in tables.values():
         if "tokens" in df:  # parquet gives numpy arrays back; the code works on lists of str
             df["tokens"] = df["tokens"].map(list)
+    return tables, labels
+
+
+def read_preprocessed(folder, names=None):
+    """read_tables of the experiment's preprocessing variant, refused when the variant leaves
+    every training text empty (a model would be trained on nothing)."""
+    tables, labels = read_tables(folder, names)
+    train = tables.get("train")
+    if train is not None and train["empty"].all():
+        raise UserError(f"{folder}: preprocessing {Path(folder).name!r} leaves every one of the "
+                        f"{len(train)} training texts empty (metrics/preprocess/{Path(folder).name}.json "
+                        f"counts them); choose another `preprocessing`, or fewer removing steps")
     return tables, labels

@@ -5,6 +5,7 @@ with one message naming the param, so that a typo never runs silently.
 Stages get the params as plain dicts, exactly as written in params.yaml (DVC reads that file too).
 """
 
+import codecs
 import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
@@ -45,12 +46,28 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _encoding(name):
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError("not an encoding Python knows; e.g. utf-8, utf-16, latin-1, cp1252") from None
+    return name
+
+
 class Labels(Section):
     layout: Literal["wide", "long"]
     columns: list[str]
     column: str
     separator: str = Field(min_length=1)
     names_file: Optional[str]
+
+    @model_validator(mode="after")
+    def names_file_only_for_long(self):
+        # the wide layout takes its names from the columns: the file would be silently ignored
+        if self.layout == "wide" and self.names_file:
+            raise ValueError("names_file names the ids of the long layout; the wide layout takes "
+                             "the label names from its columns: remove it, or set layout: long")
+        return self
 
 
 class Ingest(Section):
@@ -60,8 +77,8 @@ class Ingest(Section):
     quoting: Literal["minimal", "none"]
     header: bool = True
     column_names: Optional[list[str]] = None
-    delimiter: Optional[str] = Field(default=None, min_length=1)
-    encoding: str
+    delimiter: Optional[str] = Field(default=None, min_length=1, max_length=1)
+    encoding: Annotated[str, AfterValidator(_encoding)]
     id_column: Optional[str]
     text_column: str
     labels: Labels

@@ -47,6 +47,14 @@ def warn_if_rule_decides(results, threshold, at_least_one):
               file=sys.stderr)
 
 
+def warn_if_labels_untested(per_label):
+    untested = [label for label, m in per_label.items() if m["support"] == 0]
+    if untested:
+        print(f"warning: no test text has the label(s) {', '.join(untested)}: their F1 counts as 0 in "
+              f"f1_macro (and precision_macro, recall_macro) whatever the model does; compare "
+              f"f1_micro and jaccard, or give the test split examples of them", file=sys.stderr)
+
+
 def write(args, labels, ids, y, probs, threshold, at_least_one):
     """`ids`, `y`, `probs`: per split (val, test), the text ids, label matrix and probabilities."""
     results, per_label, rule, tables = metrics.score(labels, y, probs, threshold, at_least_one)
@@ -68,3 +76,4 @@ def write(args, labels, ids, y, probs, threshold, at_least_one):
           f"(true {t['true_empty_rate']:.1%}) (threshold {threshold}"
           f"{', at least one label' if at_least_one else ''})")
     warn_if_rule_decides(results, threshold, at_least_one)
+    warn_if_labels_untested(per_label)

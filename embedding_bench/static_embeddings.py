@@ -72,8 +72,17 @@ def extra_sentences(p):
     return sentences
 
 
-def word_vectors(p, train_tokens, vocab, downloads):
-    """(matrix for vocab, the vectors' own vocabulary as a set, trained KeyedVectors or None)."""
+def extra_in_splits(extra, tables):
+    """How many val/test texts occur among the extra texts (as preprocessed tokens): word2vec
+    then learns from the very texts it is tested on, which flatters the test figures."""
+    known = {" ".join(tokens) for tokens in extra}
+    return {name: int(tables[name]["tokens"].map(" ".join).isin(known).sum())
+            for name in ("val", "test") if name in tables}
+
+
+def word_vectors(p, train_tokens, vocab, downloads, extra=()):
+    """(matrix for vocab, the vectors' own vocabulary as a set, trained KeyedVectors or None);
+    word2vec trains on the training texts plus `extra` (extra_sentences)."""
     embedding, seed = p["embedding"], p["seed"]
     if embedding == "random":
         return random_matrix(len(vocab), p["random"]["dim"], seed), set(vocab[2:]), None
@@ -86,7 +95,7 @@ def word_vectors(p, train_tokens, vocab, downloads):
     if init is not None and init.vector_size != cfg["vector_size"]:
         raise UserError(f"params.yaml: word2vec.init: glove needs word2vec.vector_size "
                         f"{init.vector_size} (the pretrained vectors' size), not {cfg['vector_size']}")
-    wv = train_word2vec(train_tokens + extra_sentences(p), cfg, seed, init)
+    wv = train_word2vec(train_tokens + list(extra), cfg, seed, init)
     return matrix_from(wv, vocab, seed)[0], set(wv.key_to_index), wv
 
 

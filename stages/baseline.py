@@ -10,7 +10,7 @@ from embedding_bench.cli import arguments, stage_main
 def main():
     args = arguments(__doc__, "data", "metrics", "plots", "predictions")
     p = params.load()
-    tables, labels = fileio.read_tables(args.data)
+    tables, labels = fileio.read_preprocessed(args.data)
     y, probs = baseline.fit_predict(tables, labels, p["baseline"], p["seed"])
     at_least_one = metrics.resolve_at_least_one(p["evaluate"]["at_least_one"],
                                                 tables["train"][labels].to_numpy())

@@ -2,6 +2,7 @@
 (vocab.txt and vectors.npy: only the experiment's vocabulary, a small matrix; for word2vec also
 the trained vectors in word2vec text format), plus out-of-vocabulary rates in metrics/embed.json."""
 
+import sys
 from pathlib import Path
 
 from embedding_bench import fileio, params, static_embeddings
@@ -19,10 +20,12 @@ def main():
         fileio.write_json({"computed": 0}, args.report)
         print("embed: no static vectors needed for embedding: bert")
         return
-    tables, _ = fileio.read_tables(args.data)
+    tables, _ = fileio.read_preprocessed(args.data)
     train_tokens = tables["train"]["tokens"].tolist()
     vocab = build_vocab(train_tokens, p["vocab"]["min_count"])
-    matrix, known, trained = static_embeddings.word_vectors(p, train_tokens, vocab, Path(args.downloads))
+    extra = static_embeddings.extra_sentences(p) if p["embedding"] == "word2vec" else []
+    matrix, known, trained = static_embeddings.word_vectors(p, train_tokens, vocab, Path(args.downloads),
+                                                            extra)
     if not isinstance(known, set):  # pretrained vectors: the words they have, exact or lowercase
         types = {t for df in tables.values() for toks in df["tokens"] for t in toks}
         known = {t for t in types if static_embeddings.lookup(known, t) is not None}
@@ -30,6 +33,12 @@ def main():
               "vocabulary_with_vectors": sum(w in known for w in vocab[2:])}
     for name, df in tables.items():
         report[name] = oov_rates(df["tokens"], known)
+    if extra:
+        report["extra_texts_in"] = static_embeddings.extra_in_splits(extra, tables)
+        if any(report["extra_texts_in"].values()):
+            print("warning: word2vec.extra_files hold texts of the evaluation splits (the vectors "
+                  "learn from the test texts; results are optimistic): " + ", ".join(
+                      f"{n} {name} texts" for name, n in report["extra_texts_in"].items()), file=sys.stderr)
     static_embeddings.write_features(args.out, vocab, matrix, trained)
     fileio.write_json(report, args.report)
     print(f"embed: {p['embedding']}, {len(vocab)} words x {matrix.shape[1]} dims; test OOV "

@@ -26,7 +26,7 @@ def main():
             dtype = contextual.pick_dtype(cfg["dtype"], device)
             model = contextual.load_model(cfg, dtype, device)
             tokenizer = contextual.load_tokenizer(cfg)
-            tables, _ = fileio.read_tables(args.data)
+            tables, _ = fileio.read_preprocessed(args.data)
             for name, df in tables.items():
                 stats = contextual.extract(model, tokenizer, df["text"].tolist(), cfg, tmp / name,
                                            device, desc=f"features {name}")

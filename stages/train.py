@@ -16,7 +16,7 @@ def main():
     p = params.load()
     make_reproducible(p["seed"])
     dirs = {"features": args.features, "contextual": args.contextual}
-    tables, labels = fileio.read_tables(args.data, ["train", "val"])
+    tables, labels = fileio.read_preprocessed(args.data, ["train", "val"])
     model, config = experiment.new_model(p, labels, dirs)
     data = experiment.inputs(config, tables, dirs)
     cfg, schedule = experiment.training_options(p, config["kind"])

@@ -39,10 +39,10 @@ INGEST = ("--out", "out/ingested", "--report", "out/ingest.json")
     (None, "data.csv: file not found; check ingest.path and ingest.files"),
     ("", "data.csv: the file is empty"),
     ("id,text,joy\n", "data.csv: no data rows (header only?)"),
-    ("id,tweet,joy\n1,hi,1\n", "no text column 'text'; columns found: id, tweet, joy"),
+    ("id,tweet,joy\n1,hi,1\n", "no column 'text' (ingest.text_column); columns found: id, tweet, joy"),
     ("id,text,joy\n1,hi,1\n2,ho,maybe\n", "line 3, column 'joy' has label value 'maybe', not 0/1"),
-    ("id,text,joy\n1,hi,1\n2,ho,0,1\n", "malformed csv"),
-    ("id,text,joy\n1,hi,1\n1,ho,0\n", "duplicate ids (2 rows)"),
+    ("id,text,joy\n1,hi,1\n2,ho,0,1\n", "line 3 has 4 fields and the header 3"),
+    ("id,text,joy,sad\n1,hi,1,0\n1,ho,0,1\n", "duplicate ids (2 rows)"),
     (b"id,text,joy\n1,caf\xe9,1\n", "line 2 is not valid utf-8"),
 ])
 def test_ingest_bad_input(project, csv, message):
@@ -81,6 +81,10 @@ def test_ingest_bad_input(project, csv, message):
     (lambda p: p["bert"].update(layer_decay=1.5, finetune=True),
      "bert.layer_decay is 1.5: input should be less than or equal to 1"),
     (lambda p: p["train"].update(lca_weight=1.0), "train.lca_weight is 1.0: input should be less than 1"),
+    (lambda p: p["ingest"].update(encoding="utf8x"), "ingest.encoding is 'utf8x': not an encoding Python knows"),
+    (lambda p: p["ingest"].update(delimiter=";;"), "ingest.delimiter is ';;': string should have at most 1 character"),
+    (lambda p: p["ingest"]["labels"].update(names_file="names.txt"),
+     "ingest.labels: names_file names the ids of the long layout; the wide layout takes"),
 ])
 def test_bad_params_listed_before_any_work(project, edit, message):
     result = project("ingest", *INGEST, edit=edit, csv="id,text,joy\n1,hi,1\n")
@@ -90,7 +94,7 @@ def test_bad_params_listed_before_any_work(project, edit, message):
 
 
 def test_single_row_dataset_cannot_be_split(project):
-    assert project("ingest", *INGEST, csv="id,text,joy\n1,hi,1\n").returncode == 0
+    assert project("ingest", *INGEST, csv="id,text,joy,sad\n1,hi,1,0\n").returncode == 0
     result = project("split", "--ingested", "out/ingested", "--out", "out/split",
                      "--report", "out/split.json")
     assert result.returncode == 2 and "too few rows to split" in result.stderr
@@ -116,6 +120,24 @@ def test_recovery_after_the_input_is_fixed(project, bad_csv, bad_edit):
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert not (project.dir / "out").exists()
     fixed = project("ingest", *INGEST, edit=lambda p: p["train"].update(batch_size=50),
-                    csv="id,text,joy\n1,hi,1\n2,ho,0\n")
+                    csv="id,text,joy,sad\n1,hi,1,0\n2,ho,0,1\n")
     assert fixed.returncode == 0, fixed.stderr
     assert (project.dir / "out" / "ingest.json").is_file()
+
+
+def test_a_variant_that_empties_every_training_text_is_refused_where_it_is_used(project):
+    """Emoji-only texts: `full` keeps alphanumerics only, so nothing is left to learn from; the
+    variant's own stage still runs (another experiment may use `light`), the model stages stop."""
+    rows = "".join(f"{i},{'😂 🙏' if i % 2 else '😡 !!'},{i % 2},{1 - i % 2}\n" for i in range(40))
+    assert project("ingest", *INGEST, csv="id,text,joy,anger\n" + rows).returncode == 0
+    assert project("split", "--ingested", "out/ingested", "--out", "out/split",
+                   "--report", "out/split.json").returncode == 0
+    prep = project("preprocess", "--variant", "full", "--split", "out/split", "--out", "out/full",
+                   "--report", "out/full.json")
+    assert prep.returncode == 0 and "texts left empty" in prep.stdout
+    result = project("baseline", "--data", "out/full", "--metrics", "out/baseline", "--plots",
+                     "out/plots", "--predictions", "out/predictions",
+                     edit=lambda p: p.update(preprocessing="full"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "preprocessing 'full' leaves every one of the 29 training texts empty" in result.stderr
+    assert not (project.dir / "out" / "baseline").exists()

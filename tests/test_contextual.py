@@ -290,3 +290,12 @@ def test_label_prompt_refuses_tokenizers_it_cannot_map(tmp_path):
     assert not slow.is_fast
     with pytest.raises(UserError, match="label_tokens finds each label's word pieces with a fast tokenizer"):
         contextual.label_prompt(slow, ["happy"], 16)
+
+
+def test_a_cuda_device_without_cuda_is_one_clear_error():
+    if torch.cuda.is_available():
+        assert contextual.pick_device("cuda") == "cuda"
+    else:
+        with pytest.raises(UserError, match=r"device: cuda, but torch .* sees no CUDA GPU here; use device: auto"):
+            contextual.pick_device("cuda")
+    assert contextual.pick_device("cpu") == "cpu"

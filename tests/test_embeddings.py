@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 from gensim.models import KeyedVectors
 
 from embedding_bench.static_embeddings import matrix_from, random_matrix, train_word2vec
@@ -49,3 +50,9 @@ def test_word2vec_extra_files_are_read_and_preprocessed_like_the_dataset(tmp_pat
                     "text_column": "Tweet"},
          "word2vec": {"extra_files": ["unlabeled.tsv"]}}
     assert extra_sentences(p) == [["soo", "happy", '"', "today", '"'], ["<user>", "hi"]]
+    from embedding_bench.static_embeddings import extra_in_splits
+
+    tables = {"train": pd.DataFrame({"tokens": [["x"]]}),
+              "val": pd.DataFrame({"tokens": [["<user>", "hi"], ["other"]]}),
+              "test": pd.DataFrame({"tokens": [["soo", "happy", '"', "today", '"'], ["<user>", "hi"], ["new"]]})}
+    assert extra_in_splits(extra_sentences(p), tables) == {"val": 1, "test": 2}  # leakage, counted

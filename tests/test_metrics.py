@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from embedding_bench.metrics import decide, per_label, resolve_at_least_one, score, summary
-from embedding_bench.reports import warn_if_rule_decides
+from embedding_bench.reports import warn_if_labels_untested, warn_if_rule_decides
 
 # 3 texts x 3 labels, computed by hand below
 Y_TRUE = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]])
@@ -88,4 +88,15 @@ def test_score_records_the_rule_and_warns_when_it_decides(capsys):
     assert rule["at_least_one"] == 1 and results["test"]["empty_prediction_rate"] == 0
     assert results["test"]["jaccard"] == pytest.approx((1 + 1 + 1 + 1) / 4)
     warn_if_rule_decides(results, 0.5, True)
+    assert capsys.readouterr().err == ""
+
+
+def test_labels_without_test_positives_are_named_with_what_they_do_to_macro(capsys):
+    y = np.array([[1, 0], [1, 0], [0, 0]])
+    results = summary(y, y)  # a perfect model
+    untested = per_label(y, y, ["a", "b"])
+    assert results["f1_micro"] == 1.0 and results["f1_macro"] == 0.5  # b's F1 is 0 by definition
+    warn_if_labels_untested(untested)
+    assert "no test text has the label(s) b: their F1 counts as 0 in f1_macro" in capsys.readouterr().err
+    warn_if_labels_untested(per_label(np.eye(2, dtype=int), np.eye(2, dtype=int), ["a", "b"]))
     assert capsys.readouterr().err == ""
