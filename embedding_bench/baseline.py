@@ -1,6 +1,7 @@
 """The reference row: TF-IDF (1-2 grams) + one-vs-rest logistic regression (scikit-learn), trained
 on the same splits and preprocessing variant as the CNN."""
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -19,9 +20,14 @@ def fit_predict(tables, labels, cfg, seed):
     """Fit on train; ({split: label matrix}, {split: probabilities}) for val and test."""
     y = {name: df[labels].to_numpy() for name, df in tables.items()}
     trainable = y["train"].any(axis=0)  # a label never seen in training cannot be fitted: p = 0
-    clf = model(cfg, seed).fit(tables["train"]["text"], y["train"][:, trainable])
+    # scikit-learn reads one label column as binary classes (two probability columns): with one
+    # trainable label, add an all-zero column (a constant predictor) and keep the real one
+    fitted = y["train"][:, trainable]
+    if fitted.shape[1] == 1:
+        fitted = np.hstack([fitted, np.zeros_like(fitted)])
+    clf = model(cfg, seed).fit(tables["train"]["text"], fitted)
     probs = {}
     for name in ("val", "test"):
         probs[name] = y[name] * 0.0
-        probs[name][:, trainable] = clf.predict_proba(tables[name]["text"])
+        probs[name][:, trainable] = clf.predict_proba(tables[name]["text"])[:, :int(trainable.sum())]
     return {k: y[k] for k in ("val", "test")}, probs

@@ -5,6 +5,7 @@ import sys
 
 from embedding_bench import fileio, params
 from embedding_bench.cli import arguments, stage_main
+from embedding_bench.errors import UserError
 from embedding_bench.splits import duplicates, split
 
 
@@ -19,6 +20,9 @@ def main():
     report = {name: {"rows": len(df), **{label: int(df[label].sum()) for label in labels}}
               for name, df in parts.items()}
     no_positive = [label for label in labels if report["train"][label] == 0]
+    if len(no_positive) == len(labels):
+        raise UserError(f"no training text has any label ({len(parts['train'])} texts): nothing to "
+                        f"learn; check the label columns (ingest.labels) and the files")
     if no_positive:
         print(f"warning: labels with no positive example in training: {', '.join(no_positive)}")
     report["labels_without_training_examples"] = len(no_positive)

@@ -141,3 +141,13 @@ def test_a_variant_that_empties_every_training_text_is_refused_where_it_is_used(
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "preprocessing 'full' leaves every one of the 29 training texts empty" in result.stderr
     assert not (project.dir / "out" / "baseline").exists()
+
+
+def test_no_training_label_at_all_is_refused_at_split(project):
+    rows = "".join(f"{i},text {i},0,0\n" for i in range(40))
+    assert project("ingest", *INGEST, csv="id,text,joy,anger\n" + rows).returncode == 0
+    result = project("split", "--ingested", "out/ingested", "--out", "out/split",
+                     "--report", "out/split.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "no training text has any label (29 texts): nothing to learn" in result.stderr
+    assert not (project.dir / "out" / "split").exists()
