@@ -16,7 +16,6 @@ def main():
     tables, labels = fileio.read_tables(args.ingested)
     parts = split(tables["data"], labels, p["split"]["test_size"], p["split"]["val_size"],
                   p["split"]["seed"])
-    fileio.write_tables(args.out, parts, labels)
     report = {name: {"rows": len(df), **{label: int(df[label].sum()) for label in labels}}
               for name, df in parts.items()}
     no_positive = [label for label in labels if report["train"][label] == 0]
@@ -34,6 +33,7 @@ def main():
     if report["duplicates"]["within_train"]:
         print(f"warning: {report['duplicates']['within_train']} repeated texts within train",
               file=sys.stderr)
+    fileio.write_tables(args.out, parts, labels)  # after every check: a refusal writes nothing
     fileio.write_json(report, args.report)
     print("split: " + ", ".join(f"{name} {len(df)}" for name, df in parts.items()))
 
