@@ -2,6 +2,8 @@
 stratification (Sechidis et al. 2011, the iterative-stratification package) with a seed.
 Validation always comes out of the training data; test is only ever read by evaluate."""
 
+import sys
+
 import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
 
@@ -22,6 +24,11 @@ def stratified_holdout(y, size, seed):
                         f"(need at least one row on each side); add data or change split params")
     splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=n_out, random_state=seed)
     keep, out = next(splitter.split(np.zeros((n, 1)), y))
+    if abs(len(out) - n_out) > max(1, n_out // 10):
+        print(f"warning: the stratified split held out {len(out)} of {n} rows, not the {n_out} "
+              f"({size:.0%}) asked: with many rare label combinations, iterative stratification "
+              f"trades size for label balance; give that split's file in ingest.files to fix it",
+              file=sys.stderr)
     return np.sort(keep), np.sort(out)
 
 

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,3 +75,23 @@ def test_a_split_that_would_be_empty_is_an_error():
     given = ["val"] * 5 + ["test"] * 5  # val and test files, but no training rows
     with pytest.raises(UserError, match=r"the train split would be empty \(10 rows; sizes train 0, val 5"):
         split(table(n=10, given=given), LABELS, 0.2, 0.1, seed=1)
+
+
+def test_a_holdout_far_from_the_asked_size_is_warned(capsys):
+    """Labels rarer than the rows (each text its own combination): iterative stratification
+    returns far fewer test rows than asked, and says so."""
+    rng = np.random.default_rng(0)
+    y = np.zeros((60, 200), dtype="int8")
+    for i in range(60):
+        y[i, rng.choice(200, 2, replace=False)] = 1
+    df = pd.DataFrame(y, columns=[f"l{j}" for j in range(200)])
+    df.insert(0, "id", [f"r{i}" for i in range(60)])
+    df.insert(1, "text", "t")
+    df.insert(2, "split", None)
+    with pytest.raises(UserError):  # here nothing is left for validation either
+        split(df, list(df.columns[3:]), test_size=0.2, val_size=0.1, seed=42)
+    held = re.search(r"warning: the stratified split held out (\d+) of 60 rows, not the 12 \(20%\) asked",
+                     capsys.readouterr().err)
+    assert held and int(held.group(1)) < 6
+    split(table(), LABELS, test_size=0.2, val_size=0.1, seed=1)
+    assert capsys.readouterr().err == ""  # the usual case: sizes as asked, no warning
