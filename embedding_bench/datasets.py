@@ -231,9 +231,9 @@ def label_items(cell, sep, where):
     one: refused), or names/ids joined by the separator."""
     if isinstance(cell, (list, tuple, np.ndarray)):
         return [str(x).strip() for x in cell if str(x).strip()]
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+    text = _as_text(cell).strip()
+    if not text:
         return []
-    text = str(cell).strip()
     if text.startswith("[") and text.endswith("]"):  # a list written as text by an exporter
         for parse in (json.loads, ast.literal_eval):  # literal_eval evaluates literals only
             try:

@@ -274,3 +274,11 @@ def test_parquet_missing_label_is_empty_not_a_bad_value(tmp_path):
                   "sad": [0, 1]}).to_parquet(tmp_path / "data.parquet")
     with pytest.raises(UserError, match=r"line 2, column 'joy' is empty \(a missing label value\)"):
         ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}))
+
+
+def test_missing_long_labels_in_parquet_are_no_labels_not_a_label_named_na(tmp_path):
+    pd.DataFrame({"id": ["1", "2", "3"], "text": ["a", "b", "c"],
+                  "labels": pd.array(["joy", None, "sad,joy"], dtype="string")}).to_parquet(tmp_path / "d.parquet")
+    result = ingest(ingest_cfg(tmp_path, files={"all": "d.parquet"}, labels=LONG))
+    assert result.labels == ["joy", "sad"]
+    assert result.table[["joy", "sad"]].to_numpy().tolist() == [[1, 0], [0, 0], [1, 1]]
