@@ -57,49 +57,72 @@ def _decoding(encoding):
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
+QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
+
+
+def _runaway(field, sep, width):
+    """Whether a quoted field that spans lines swallowed rows of their own: in a TSV, a field
+    holding both a tab and a line break (tweets hold neither); elsewhere, a field whose every
+    line between its first and last splits into exactly one field per column."""
+    if "\n" not in field:
+        return False
+    if sep == "\t" and "\t" in field:
+        return True
+    middle = field.split("\n")[1:-1]
+    return bool(middle) and all(len(row.split(sep)) == width for row in middle)
+
+
 def read_delimited(path, sep, quoting, names=None):
     """Records of a csv/tsv file with the csv module, so that each keeps the file line it starts
-    on (quoted fields may span lines). Returns (columns, records, lines); blank lines are
-    skipped. Refused: a header naming a column twice, a row whose number of fields differs from
-    the header's (empty fields after the last column, a trailing delimiter, are allowed), and a
-    quote that opens a field running over lines which look like rows of their own."""
+    on (quoted fields may span lines). Returns (columns, records, lines). Blank lines, and header
+    columns without a name whose cells are all empty (Excel's trailing commas), are skipped.
+    Refused: malformed quoting (text after a closing quote, a quote never closed), a header
+    naming a column twice, a row whose number of fields differs from the header's (unless every
+    row ends with the same empty fields: a trailing delimiter), and a quote that opens a field
+    running over what look like rows of their own."""
     csv.field_size_limit(2**31 - 1)  # texts are cut to ingest.max_chars later, and counted
     records, lines = [], []
     with open(path, newline="", encoding=quoting["encoding"]) as f:
-        reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"])
+        reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"], strict=True)
         start = 1
-        for record in reader:
-            if record:
-                records.append(record)
-                lines.append(start)
-            start = reader.line_num + 1
-    header = names if names is not None else (records.pop(0) if records else [])
+        try:
+            for record in reader:
+                if any(field.strip() for field in record):
+                    records.append(record)
+                    lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as e:
+            raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
+    header = list(names) if names is not None else (records.pop(0) if records else [])
     if names is None and lines:
         lines.pop(0)
+    unused = [i for i, name in enumerate(header)
+              if not name.strip() and not any(i < len(r) and r[i].strip() for r in records)]
+    if unused:
+        header = [name for i, name in enumerate(header) if i not in unused]
+        records = [[v for i, v in enumerate(r) if i not in unused] for r in records]
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:
         raise UserError(f"{path}: the header names the column(s) {twice} more than once; rename them "
                         f"so that each column has one name")
     width = len(header)
+    trailing = {len(r) for r in records} if all(not any(r[width:]) for r in records) else set()
     for record, line in zip(records, lines):
-        multiline = [field for field in record if "\n" in field]
-        if quoting["mode"] != csv.QUOTE_NONE and any(
-                len(row.split(sep)) >= width for field in multiline for row in field.split("\n")[1:]):
+        if quoting["mode"] != csv.QUOTE_NONE and any(_runaway(field, sep, width) for field in record):
             raise UserError(f"{path}: line {line}: a quote (\") starts a field that runs over the next "
-                            f"lines, which look like rows of their own; tweets often start with a "
-                            f"quote: set ingest.quoting: none (quotes are then text)")
-        if len(record) < width or any(record[width:]):
+                            f"lines, which look like rows of their own; {QUOTE_HINT}")
+        if len(record) < width or (len(record) > width and len(trailing) != 1):
             where = "header" if names is None else "ingest.column_names"
             raise UserError(f"{path}: line {line} has {len(record)} fields and the {where} {width} "
                             f"({', '.join(header)}); every row needs one field per column (check "
-                            f"ingest.delimiter{'' if names is None else ' and ingest.column_names'}, "
-                            f"and for texts with quotes ingest.quoting: none)")
+                            f"ingest.delimiter{'' if names is None else ' and ingest.column_names'}; "
+                            f"{QUOTE_HINT})")
     return header, [record[:width] for record in records], lines
 
 
 def read_json_records(path, encoding):
     """JSON Lines (one object a line), or a JSON array of objects (a .json export): (records,
-    the line, or for an array the element number, of each)."""
+    the line, or for an array the element number, of each, and which of the two: line, record)."""
     text = path.read_text(encoding=encoding)
     if text.lstrip().startswith("["):
         try:
@@ -107,9 +130,10 @@ def read_json_records(path, encoding):
         except json.JSONDecodeError as e:
             raise UserError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
         lines = list(range(1, len(records) + 1))
+        unit = "record"
     else:
-        records, lines = [], []
-        for number, line in enumerate(text.splitlines(), start=1):
+        records, lines, unit = [], [], "line"
+        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 is text
             if line.strip():
                 try:
                     records.append(json.loads(line))
@@ -119,15 +143,16 @@ def read_json_records(path, encoding):
                 lines.append(number)
     bad = next((line for record, line in zip(records, lines) if not isinstance(record, dict)), None)
     if bad is not None:
-        raise UserError(f"{path}: record {bad} is not a JSON object; each row must be an object "
+        raise UserError(f"{path}: {unit} {bad} is not a JSON object; each row must be an object "
                         f"with the text, id and label fields")
-    return records, lines
+    return records, lines, unit
 
 
 def read_file(path, cfg):
     """One file as a DataFrame indexed by each row's file line (1-based; for Parquet and JSON
-    arrays the row number), every value as written: csv/tsv cells as text, JSON values as parsed
-    (no column made float because of a null), nothing parsed as NaN."""
+    arrays the row number, attrs["unit"] says which: see `at`), every value as written: csv/tsv
+    cells as text, JSON values as parsed (no column made float because of a null), nothing
+    parsed as NaN."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: file not found; check ingest.path and ingest.files in params.yaml")
@@ -147,11 +172,13 @@ def read_file(path, cfg):
                 None if header else list(cfg["column_names"]))
             df = pd.DataFrame(records, columns=columns, index=lines, dtype=object)
         elif fmt == "jsonl":
-            records, lines = read_json_records(path, _decoding(encoding))
+            records, lines, unit = read_json_records(path, _decoding(encoding))
             df = pd.DataFrame(records, index=lines, dtype=object)
+            df.attrs["unit"] = unit
         elif fmt == "parquet":
             df = pd.read_parquet(path)
             df.index = range(1, len(df) + 1)
+            df.attrs["unit"] = "row"
         else:
             raise UserError(f"{path}: unknown ingest.format {fmt!r}; use csv, tsv, jsonl or parquet")
     except UnicodeDecodeError:
@@ -163,6 +190,12 @@ def read_file(path, cfg):
     if df.empty:
         raise UserError(f"{path}: no data rows (header only?)")
     return df
+
+
+def at(df, row):
+    """Where a row of read_file's DataFrame is, for messages: `line 12` (csv, tsv, JSON Lines),
+    `record 3` (a JSON array), `row 7` (Parquet)."""
+    return f"{df.attrs.get('unit', 'line')} {row}"
 
 
 def _require(df, column, path, param):
@@ -205,7 +238,7 @@ def wide_labels(df, cfg, path):
             col = next(c for c in columns if bad.at[row, c])
             what = ("is empty (a missing label value)" if missing_only else
                     f"has label value {df.at[row, col]!r}, not 0/1, true/false or yes/no")
-            raise UserError(f"{path}: line {row}, column {col!r} {what}; the wide "
+            raise UserError(f"{path}: {at(df, row)}, column {col!r} {what}; the wide "
                             f"layout needs one 0/1 column per label (use ingest.labels.layout: long "
                             f"for a column of label names)")
     return columns, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
@@ -254,7 +287,7 @@ def parse_long(df, cfg, path, names):
     _require(df, column, path, "ingest.labels.column")
     rows = []
     for i, cell in df[column].items():
-        items = label_items(cell, sep, f"{path}: line {i}, column {column!r}")
+        items = label_items(cell, sep, f"{path}: {at(df, i)}, column {column!r}")
         if names is not None:
             resolved = []
             for item in items:
@@ -263,7 +296,7 @@ def parse_long(df, cfg, path, names):
                 elif item.isdigit() and int(item) < len(names):
                     resolved.append(names[int(item)])
                 else:
-                    raise UserError(f"{path}: line {i}, column {column!r}: unknown "
+                    raise UserError(f"{path}: {at(df, i)}, column {column!r}: unknown "
                                     f"label {item!r}; known labels are the {len(names)} names (or "
                                     f"ids 0..{len(names) - 1}) of ingest.labels.names_file")
             items = resolved
@@ -271,12 +304,13 @@ def parse_long(df, cfg, path, names):
     return rows
 
 
-def check_label_names(labels, where, separator=None):
+def check_label_names(labels, where, separator=None, named=False):
     """Refuse label names that the pipeline cannot keep apart or that look like a mis-parse: one
     name alone (this compares multilabel classifiers), names of the pipeline's own columns,
     brackets or quotes (a list read as delimited text), names that differ only by case or spaces
-    (`Joy` and `joy` would silently become two labels), and, in the long layout, names that are
-    other labels joined by a character other than ingest.labels.separator (`anger|joy`)."""
+    (`Joy` and `joy` would silently become two labels), and, in the long layout (`separator`)
+    without a names file (`named`), names that are other labels joined by a character other than
+    ingest.labels.separator (`anger|joy`)."""
     if len(labels) < 2:
         raise UserError(f"{where}: one label only ({labels[0]!r}); this tool compares multilabel "
                         f"classifiers and needs two or more. For a yes/no task, add the opposite as "
@@ -285,7 +319,7 @@ def check_label_names(labels, where, separator=None):
     if reserved:
         raise UserError(f"{where}: label name(s) {reserved} are column names the pipeline uses "
                         f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file)")
-    odd = [name for name in labels if MISPARSE & set(name)]
+    odd = [name for name in labels if MISPARSE & set(name)] if separator is not None else []
     if odd:
         raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "
                         f"was probably not split right; check ingest.labels.separator and the file")
@@ -297,22 +331,24 @@ def check_label_names(labels, where, separator=None):
         raise UserError(f"{where}: label names differ only by case or spaces: "
                         + "; ".join(" / ".join(map(repr, g)) for g in clashes)
                         + "; make them one spelling in the data or the names file")
-    if separator is not None:
+    if separator is not None and not named:
         known = set(labels)
         for joiner in JOINERS.replace(separator, ""):
-            joined = [name for name in labels if joiner in name
-                      and all(part.strip() in known for part in name.split(joiner) if part.strip())]
+            joined = [name for name in labels
+                      if len(parts := [p.strip() for p in name.split(joiner) if p.strip()]) >= 2
+                      and all(part in known for part in parts)]
             if joined:
                 raise UserError(f"{where}: labels like {joined[0]!r} are other labels joined by "
                                 f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
-                                f"ingest.labels.separator: {joiner!r}")
+                                f"ingest.labels.separator: {joiner!r}, or, if {joined[0]!r} is one "
+                                f"label, list every name in ingest.labels.names_file")
 
 
 def ids(df, column, path):
     """The id column as text; a row without an id (an empty cell, a JSON null) is refused."""
     missing = df[column].isna() | (df[column].astype(str).str.strip() == "")
     if missing.any():
-        raise UserError(f"{path}: line {missing.idxmax()} has no id ({int(missing.sum())} such rows) in "
+        raise UserError(f"{path}: {at(df, missing.idxmax())} has no id ({int(missing.sum())} such rows) in "
                         f"column {column!r}; give every row one, or set ingest.id_column: null to "
                         f"number the rows instead")
     return df[column].astype(str)
@@ -363,7 +399,7 @@ def ingest(cfg):
         part.insert(0, "id", (ids(df, id_col, path) if id_col else
                               pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
         part.insert(2, "split", None if split == "all" else split)
-        part["_line"] = df.index.to_numpy()
+        part["_line"] = [at(df, row) for row in df.index]
         part["_file"] = str(path)
         report["files"][str(name)] = {"rows": len(df)}
         report["rows_read"] += len(df)
@@ -373,13 +409,14 @@ def ingest(cfg):
         labels = names or sorted({x for row in table["_labels"] for x in row})
         if not labels:
             raise UserError(f"{root}: no labels found in column {cfg['labels'].get('column')!r}")
-        check_label_names(labels, root, cfg["labels"].get("separator", ","))
+        check_label_names(labels, f"{root} (ingest.labels)", cfg["labels"].get("separator", ","),
+                          named=names is not None)
         for label in labels:
             table[label] = table["_labels"].map(lambda row, l=label: int(l in row)).astype("int8")
         table = table.drop(columns="_labels")
     else:
         labels = wide_names
-        check_label_names(labels, root)
+        check_label_names(labels, f"{root} (ingest.labels.columns)")
     table = _drop_bad_rows(table, on_bad, report)
     max_chars = cfg.get("max_chars")
     if max_chars:
@@ -389,7 +426,7 @@ def ingest(cfg):
     dup = table["id"].duplicated(keep=False)
     if dup.any():
         first = table[dup].iloc[:4]
-        where = "; ".join(f"{r['_file']} line {r['_line']} id {r['id']!r}" for r in first.to_dict("records"))
+        where = "; ".join(f"{r['_file']} {r['_line']} id {r['id']!r}" for r in first.to_dict("records"))
         raise UserError(f"duplicate ids ({int(dup.sum())} rows): {where}; ids must be unique across "
                         f"all files (or set ingest.id_column: null to number rows instead)")
     table = table.drop(columns=["_line", "_file"]).reset_index(drop=True)
@@ -413,7 +450,7 @@ def _drop_bad_rows(table, on_bad, report):
     if empty.any():
         if on_bad == "error":
             r = table[empty].iloc[0]
-            raise UserError(f"{r['_file']}: line {r['_line']}: empty text ({int(empty.sum())} such rows); "
+            raise UserError(f"{r['_file']}: {r['_line']}: empty text ({int(empty.sum())} such rows); "
                             f"fix them or set ingest.on_bad_rows: drop")
         report["dropped"]["empty_text"] = int(empty.sum())
     return table[~empty]

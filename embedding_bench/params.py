@@ -46,6 +46,14 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _delimiter(value):
+    if value is None or len(value) == 1:
+        return value
+    # '\t' in single quotes is a backslash and a t to YAML: the likeliest way to get here
+    tab = " (in single quotes YAML reads '\\t' as two characters)" if value == "\\t" else ""
+    raise ValueError(f"use one character, e.g. ';' or \"\\t\" in double quotes{tab}")
+
+
 def _encoding(name):
     try:
         codecs.lookup(name)
@@ -77,7 +85,7 @@ class Ingest(Section):
     quoting: Literal["minimal", "none"]
     header: bool = True
     column_names: Optional[list[str]] = None
-    delimiter: Optional[str] = Field(default=None, min_length=1, max_length=1)
+    delimiter: Annotated[Optional[str], AfterValidator(_delimiter)] = None
     encoding: Annotated[str, AfterValidator(_encoding)]
     id_column: Optional[str]
     text_column: str

@@ -82,7 +82,9 @@ def test_ingest_bad_input(project, csv, message):
      "bert.layer_decay is 1.5: input should be less than or equal to 1"),
     (lambda p: p["train"].update(lca_weight=1.0), "train.lca_weight is 1.0: input should be less than 1"),
     (lambda p: p["ingest"].update(encoding="utf8x"), "ingest.encoding is 'utf8x': not an encoding Python knows"),
-    (lambda p: p["ingest"].update(delimiter=";;"), "ingest.delimiter is ';;': string should have at most 1 character"),
+    (lambda p: p["ingest"].update(delimiter=";;"), "ingest.delimiter is ';;': use one character, e.g. ';'"),
+    (lambda p: p["ingest"].update(delimiter="\\t"),
+     "use one character, e.g. ';' or \"\\t\" in double quotes (in single quotes YAML reads '\\t' as two characters)"),
     (lambda p: p["ingest"]["labels"].update(names_file="names.txt"),
      "ingest.labels: names_file names the ids of the long layout; the wide layout takes"),
 ])

@@ -218,7 +218,7 @@ def test_unusual_inputs_refused_at_their_row(tmp_path, content, overrides, messa
 
 # Real-world inputs: each read right, or refused with the line and the param to fix.
 def test_multiline_quoted_fields_report_file_lines_and_trailing_delimiters_are_read(tmp_path):
-    write(tmp_path, "data.csv", 'id,text,joy,sad\n1,"two\nlines",1,0,\n2,ok,0,1,\n3,bad,0,7\n')
+    write(tmp_path, "data.csv", 'id,text,joy,sad\n1,"two\nlines",1,0,\n2,ok,0,1,\n3,bad,0,7,\n')
     with pytest.raises(UserError, match=r"data.csv: line 5, column 'sad' has label value '7'"):
         ingest(ingest_cfg(tmp_path))  # line 5 of the file, though it is the third row
     write(tmp_path, "data.csv", 'id,text,joy,sad\n1,"two\nlines, here",1,0,\n2,ok,0,1,\n')
@@ -244,9 +244,18 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
 
 @pytest.mark.parametrize("content, overrides, message", [
     # a tweet that starts with a quote: read with quoting, it would swallow the next rows
-    ('id\ttext\tjoy\tsad\n1\tfine\t1\t0\n2\t"so angry\t1\t0\n3\tmore\t0\t1\n4\tend" here\t1\t1\n',
+    ('id\ttext\tjoy\tsad\n1\tfine\t1\t0\n2\t"so angry\t1\t0\n3\tmore\t0\t1\n4\tend"\t1\t1\n',
      {"files": {"all": "data.tsv"}}, r"data.tsv: line 3: a quote .* set ingest.quoting: none"),
+    ('id\ttext\tjoy\tsad\n1\t"Great game\t1\t0\n2\tok"\t0\t1\n', {"files": {"all": "data.tsv"}},
+     r"data.tsv: line 2: a quote .* set ingest.quoting: none"),  # one row swallowed
+    ('id,text,joy,sad\n1,"Great" game,1,0\n', {}, r"line 2: malformed quoting .* set ingest.quoting: none"),
+    ('id,text,joy,sad\n1,ok,1,0\n2,"never closed,0,1\n', {}, r"line 3: malformed quoting"),
+    ("id,text,labels\n1,hello,joy\n2,hi, there,\n3,bye,anger\n", {"labels": LONG},
+     r"line 3 has 4 fields and the header 3"),  # a comma in the text, not a trailing delimiter
+    ("id,text,labels\n1,a,tcp\n2,b,ip\n3,c,tcp/ip\n", {"labels": LONG}, r"or, if 'tcp/ip' is one label, list"),
     ("id,text,labels\n1,a,empty\n2,b,joy\n", {"labels": LONG}, r"label name\(s\) \['empty'\] are column names"),
+    ('[{"id": 1, "text": "a", "joy": 1, "sad": 0},\n {"id": 2, "text": "b", "joy": 5, "sad": 0}]',
+     {"files": {"all": "data.json"}}, r"data.json: record 2, column 'joy' has label value 5"),
     ("id,text,labels\n1,a,anger|joy\n2,b,joy\n3,c,anger\n", {"labels": LONG},
      r"labels like 'anger\|joy' are other labels joined by '\|'.*set ingest.labels.separator: '\|'"),
     ("id,text,joy\n1,a,1\n2,b,0\n", {}, r"one label only \('joy'\).*not_joy"),
@@ -272,7 +281,7 @@ def test_real_world_mistakes_refused_at_their_line(tmp_path, content, overrides,
 def test_parquet_missing_label_is_empty_not_a_bad_value(tmp_path):
     pd.DataFrame({"id": ["1", "2"], "text": ["a", "b"], "joy": pd.array([1, None], dtype="Int8"),
                   "sad": [0, 1]}).to_parquet(tmp_path / "data.parquet")
-    with pytest.raises(UserError, match=r"line 2, column 'joy' is empty \(a missing label value\)"):
+    with pytest.raises(UserError, match=r"data.parquet: row 2, column 'joy' is empty \(a missing label value\)"):
         ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}))
 
 
@@ -282,3 +291,31 @@ def test_missing_long_labels_in_parquet_are_no_labels_not_a_label_named_na(tmp_p
     result = ingest(ingest_cfg(tmp_path, files={"all": "d.parquet"}, labels=LONG))
     assert result.labels == ["joy", "sad"]
     assert result.table[["joy", "sad"]].to_numpy().tolist() == [[1, 0], [0, 0], [1, 1]]
+
+
+@pytest.mark.parametrize("name, content, overrides, expected", [
+    ("quoted paragraphs with commas", 'id,text,labels\n1,"Dear all,\nI think, honestly, great",joy\n2,bye,sad\n',
+     {"labels": LONG}, ["Dear all,\nI think, honestly, great", "bye"]),
+    ("Excel's empty trailing columns", "id,text,labels,,\n1,a,joy,,\n2,b,sad,,\n", {"labels": LONG}, ["a", "b"]),
+    ("whitespace-only lines", "id,text,labels\n1,a,joy\n   \n2,b,sad\n \n", {"labels": LONG}, ["a", "b"]),
+    ("a line separator inside a JSON string", '{"id": 1, "text": "a\u2028b", "labels": ["joy"]}\n'
+     '{"id": 2, "text": "b", "labels": ["sad"]}\n', {"files": {"all": "data.jsonl"}, "labels": LONG}, ["a\u2028b", "b"]),
+])
+def test_valid_files_the_checks_must_not_refuse(tmp_path, name, content, overrides, expected):
+    write(tmp_path, overrides.get("files", {}).get("all", "data.csv"), content)
+    result = ingest(ingest_cfg(tmp_path, **overrides))
+    assert result.table["text"].tolist() == expected, name
+    assert result.labels == ["joy", "sad"], name
+
+
+def test_label_names_with_joiner_or_quote_characters_that_are_real(tmp_path):
+    write(tmp_path, "data.csv", "id,text,tags\n1,a,c|c++\n2,b,c\n3,c,tcp/ip|tcp|ip\n")
+    write(tmp_path, "names.txt", "c\nc++\ntcp\nip\ntcp/ip\n")
+    long = {"layout": "long", "column": "tags", "separator": "|"}
+    with pytest.raises(UserError, match=r"'tcp/ip' are other labels joined by '/'"):
+        ingest(ingest_cfg(tmp_path, labels=long))  # tcp/ip: a joined pair, or a name? ambiguous
+    named = ingest(ingest_cfg(tmp_path, labels={**long, "names_file": "names.txt"}))
+    assert named.labels == ["c", "c++", "tcp", "ip", "tcp/ip"]  # the names file decides
+    assert named.table["c++"].tolist() == [1, 0, 0]
+    write(tmp_path, "data.csv", "id,text,women's health,sports\n1,a,1,0\n2,b,0,1\n")
+    assert ingest(ingest_cfg(tmp_path)).labels == ["women's health", "sports"]  # a wide column
