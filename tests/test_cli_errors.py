@@ -35,6 +35,12 @@ def project(tmp_path):
 INGEST = ("--out", "out/ingested", "--report", "out/ingest.json")
 
 
+def ingest_and_split(project, csv):
+    """The ingest stage on `csv` (it must pass), then the split stage's result."""
+    assert project("ingest", *INGEST, csv=csv).returncode == 0
+    return project("split", "--ingested", "out/ingested", "--out", "out/split", "--report", "out/split.json")
+
+
 @pytest.mark.parametrize("csv, message", [
     (None, "data.csv: file not found; check ingest.path and ingest.files"),
     ("", "data.csv: the file is empty"),
@@ -96,18 +102,14 @@ def test_bad_params_listed_before_any_work(project, edit, message):
 
 
 def test_single_row_dataset_cannot_be_split(project):
-    assert project("ingest", *INGEST, csv="id,text,joy,sad\n1,hi,1,0\n").returncode == 0
-    result = project("split", "--ingested", "out/ingested", "--out", "out/split",
-                     "--report", "out/split.json")
+    result = ingest_and_split(project, "id,text,joy,sad\n1,hi,1,0\n")
     assert result.returncode == 2 and "too few rows to split" in result.stderr
     assert not (project.dir / "out" / "split").exists()
 
 
 def test_label_without_training_positives_is_warned_and_reported(project):
     rows = "".join(f"{i},text {i},{int(i % 2 == 0)},0\n" for i in range(40))
-    assert project("ingest", *INGEST, csv="id,text,joy,anger\n" + rows).returncode == 0
-    result = project("split", "--ingested", "out/ingested", "--out", "out/split",
-                     "--report", "out/split.json")
+    result = ingest_and_split(project, "id,text,joy,anger\n" + rows)
     assert result.returncode == 0
     assert "warning: labels with no positive example in training: anger" in result.stdout
     assert '"labels_without_training_examples": 1' in (project.dir / "out/split.json").read_text()
@@ -131,9 +133,7 @@ def test_a_variant_that_empties_every_training_text_is_refused_where_it_is_used(
     """Emoji-only texts: `full` keeps alphanumerics only, so nothing is left to learn from; the
     variant's own stage still runs (another experiment may use `light`), the model stages stop."""
     rows = "".join(f"{i},{'😂 🙏' if i % 2 else '😡 !!'},{i % 2},{1 - i % 2}\n" for i in range(40))
-    assert project("ingest", *INGEST, csv="id,text,joy,anger\n" + rows).returncode == 0
-    assert project("split", "--ingested", "out/ingested", "--out", "out/split",
-                   "--report", "out/split.json").returncode == 0
+    assert ingest_and_split(project, "id,text,joy,anger\n" + rows).returncode == 0
     prep = project("preprocess", "--variant", "full", "--split", "out/split", "--out", "out/full",
                    "--report", "out/full.json")
     assert prep.returncode == 0 and "texts left empty" in prep.stdout
@@ -147,9 +147,7 @@ def test_a_variant_that_empties_every_training_text_is_refused_where_it_is_used(
 
 def test_no_training_label_at_all_is_refused_at_split(project):
     rows = "".join(f"{i},text {i},0,0\n" for i in range(40))
-    assert project("ingest", *INGEST, csv="id,text,joy,anger\n" + rows).returncode == 0
-    result = project("split", "--ingested", "out/ingested", "--out", "out/split",
-                     "--report", "out/split.json")
+    result = ingest_and_split(project, "id,text,joy,anger\n" + rows)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "no training text has any label (29 texts): nothing to learn" in result.stderr
     assert not (project.dir / "out" / "split").exists()
