@@ -14,6 +14,9 @@ are shown as columns. `--pair` selectors must each match exactly one configurati
 Intervals are Student-t 95% intervals of the mean over seeds. A configuration with two or more
 seeds also gets the row of their ensemble (per text, the mean of the seeds' probabilities on
 validation and test, then the configuration's decision rule; `--no-ensembles` leaves it out).
+`--ensemble SPEC` adds the row of an ensemble across configurations: every CNN run SPEC selects
+(e.g. `--ensemble mode=finetune,rule=0.5+top1`: every fine-tuned head and seed), the rule keys of
+SPEC giving the ensemble's decision rule.
 The paired test compares the
 per-text Jaccard of two configurations (averaged over their seeds) by a paired bootstrap over
 test texts, and their per-seed scores by Welch's t-test, so that a "slightly better" result can
@@ -206,10 +209,11 @@ def differing(table):
     return [k for k in sorted(set().union(*table["params"]) - set(IN_AXES)) if varies(k)]
 
 
-def leaderboard(table, ensembles=None):
+def leaderboard(table, ensembles=None, across=()):
     """One row per configuration: mean ± 95% interval over its seeds; and right after it, where
     `ensembles` has the configuration, the row of the ensemble of its seeds (seeds: "ensemble
-    of N"). Configurations sorted by mean Jaccard."""
+    of N"); and the rows of `across` (ensembles of several configurations, `ensemble_across`).
+    Rows sorted by (mean) Jaccard."""
     extra, ensembles = differing(table), ensembles or {}
     out = []
     for position, (config, group) in enumerate(table.groupby("config", sort=False)):
@@ -228,10 +232,41 @@ def leaderboard(table, ensembles=None):
             joined = ensembles[config]
             out.append({**row, "seeds": f"ensemble of {joined['runs']}", "_within": 1,
                         **{metric: f"{joined['test'][metric]:.4f}" for metric in SHOWN}})
+    for position, joined in enumerate(across, start=len(out)):
+        out.append({**{k: "" for k in extra}, **{k: v for k, v in joined.items() if k != "test"},
+                    **{metric: f"{joined['test'][metric]:.4f}" for metric in SHOWN},
+                    "_sort": joined["test"]["jaccard"], "_config": position, "_within": 0})
     # a tie in mean Jaccard (a param without effect) must not separate an ensemble from its row
     board = pd.DataFrame(out).sort_values(["dataset", "_sort", "_config", "_within"],
                                           ascending=[True, False, True, True], kind="stable")
     return board.drop(columns=["_sort", "_config", "_within"]).reset_index(drop=True)
+
+
+def parse_spec(spec, option):
+    """[(key, value)] of a selector 'key=value,...', the short names resolved."""
+    items = []
+    for item in spec.split(","):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"{option}: {item!r} in {spec!r} is not key=value")
+        items.append((ALIASES.get(key, key), value))
+    return items
+
+
+def matching(table, items, spec, option):
+    """The runs equal to every (key, value): the axis columns, seed, or any dotted param."""
+    rows = table
+    for key, value in items:
+        if key in ("dataset", *AXES, "seed"):
+            rows = rows[rows[key].astype(str) == value]
+        elif any(key in p for p in table["params"]):
+            rows = rows[[p.get(key) == value for p in rows["params"]]]
+        else:
+            raise UserError(f"{option}: unknown key {key!r}; use {', '.join(('dataset', *AXES, 'seed'))}, "
+                            f"threshold, at_least_one or a dotted param such as cnn.filters")
+    if rows.empty:
+        raise UserError(f"{option}: no experiment matches {spec!r}")
+    return rows
 
 
 def select(table, spec):
@@ -239,19 +274,7 @@ def select(table, spec):
     (model, embedding, preprocessing, mode, rule, dataset), `threshold`, `at_least_one`, or any
     dotted param (`bert.model=...`). No match, or more than one configuration, is an error that
     lists the candidates."""
-    rows = table
-    for item in spec.split(","):
-        key, _, value = item.partition("=")
-        key = ALIASES.get(key, key)
-        if key in ("dataset", *AXES):
-            rows = rows[rows[key].astype(str) == value]
-        elif any(key in p for p in table["params"]):
-            rows = rows[[p.get(key) == value for p in rows["params"]]]
-        else:
-            raise UserError(f"--pair: unknown key {key!r}; use {', '.join(('dataset', *AXES))}, "
-                            f"threshold, at_least_one or a dotted param such as cnn.filters")
-    if rows.empty:
-        raise UserError(f"--pair: no experiment matches {spec!r}")
+    rows = matching(table, parse_spec(spec, "--pair"), spec, "--pair")
     if rows["config"].nunique() > 1:
         extra = differing(table)
         candidates = [", ".join(f"{k}={r[k]}" for k in AXES) +
@@ -289,11 +312,12 @@ def read_probabilities(rev, model):
             .set_index("id").sort_index() for split in ("val", "test")}
 
 
-def ensemble(group, reader=read_probabilities):
+def ensemble(group, reader=read_probabilities, decision=None):
     """The ensemble of one configuration's runs (its seeds): per text, the mean of the runs'
-    probabilities on val and on test; then the configuration's own decision rule, thresholds
-    tuned on the mean validation probabilities where the rule is `tuned`. ({"runs", "test":
-    metrics} or None where fewer than two runs could be read, the reasons)."""
+    probabilities on val and on test; then the configuration's own decision rule (or
+    `decision`, a rule such as "0.5+top1"), thresholds tuned on the mean validation
+    probabilities where the rule is `tuned`. ({"runs", "test": metrics} or None where fewer
+    than two runs could be read, the reasons)."""
     read, unread = [], []
     for r in group.itertuples():
         try:
@@ -311,7 +335,8 @@ def ensemble(group, reader=read_probabilities):
             raise UserError(f"ensemble: the runs of one configuration have different {split} texts")
         probs[split] = np.mean([run[split][[f"prob.{x}" for x in labels]].to_numpy() for run in read], axis=0)
         y[split] = read[0][split][[f"true.{x}" for x in labels]].to_numpy()
-    threshold, top1 = group.iloc[0]["rule"].removesuffix("+top1"), group.iloc[0]["rule"].endswith("+top1")
+    decision = decision or group.iloc[0]["rule"]
+    threshold, top1 = decision.removesuffix("+top1"), decision.endswith("+top1")
     results = metrics.score(labels, y, probs, threshold if threshold == "tuned" else float(threshold), top1)[0]
     return {"runs": len(read), "test": results["test"]}, unread
 
@@ -334,6 +359,71 @@ def ensembles(table, reader=read_probabilities, warn=lambda message: print(messa
         if result:
             found[config] = result
     return found
+
+
+RULE_KEYS = ("rule", "evaluate.threshold", "evaluate.at_least_one")
+
+
+def ensemble_rule(rows, given, spec):
+    """The decision rule of an --ensemble: what its selector says (rule=, threshold=,
+    at_least_one=), else the one its runs share; runs with different rules and no rule given
+    are ambiguous."""
+    threshold, top1 = None, None
+    if "rule" in given:
+        threshold, top1 = given["rule"].removesuffix("+top1"), given["rule"].endswith("+top1")
+    threshold = given.get("evaluate.threshold", threshold)
+    if "evaluate.at_least_one" in given:
+        if given["evaluate.at_least_one"] not in ("true", "false"):
+            raise UserError(f"--ensemble {spec!r}: at_least_one is true or false")
+        top1 = given["evaluate.at_least_one"] == "true"
+    shared = {"threshold": {r.removesuffix("+top1") for r in rows["rule"]},
+              "at_least_one": {r.endswith("+top1") for r in rows["rule"]}}
+    for name, value in (("threshold", threshold), ("at_least_one", top1)):
+        if value is None and len(shared[name]) > 1:
+            raise UserError(f"--ensemble {spec!r}: its runs have the rules {', '.join(sorted(set(rows['rule'])))}; "
+                            f"add rule=... (e.g. rule=0.5 or rule=0.5+top1) to say which rule the "
+                            f"ensemble's probabilities get")
+    threshold = next(iter(shared["threshold"])) if threshold is None else threshold
+    top1 = next(iter(shared["at_least_one"])) if top1 is None else top1
+    if threshold != "tuned":
+        try:
+            valid = 0.0 < float(threshold) < 1.0
+        except ValueError:
+            valid = False
+        if not valid:
+            raise UserError(f"--ensemble {spec!r}: threshold {threshold!r} is neither tuned nor a "
+                            f"number between 0 and 1")
+    return f"{threshold}" + ("+top1" if top1 else "")
+
+
+def ensemble_across(table, spec, reader=read_probabilities):
+    """`--ensemble SPEC`: the row of the ensemble of every CNN run that SPEC selects, across
+    configurations (e.g. the seeds of two heads): per text the mean of their probabilities,
+    then one decision rule. The rule keys of SPEC choose that rule rather than runs: a run's
+    probabilities do not depend on its rule, so runs that differ only in it are one model, read
+    once. Every selected model must be read (none is left out silently)."""
+    items = parse_spec(spec, "--ensemble")
+    given = {k: v for k, v in items if k in RULE_KEYS}
+    rows = matching(table[table["model"] == "cnn"], [(k, v) for k, v in items if k not in RULE_KEYS],
+                    spec, "--ensemble")
+    decision = ensemble_rule(rows, given, spec)
+    if rows["dataset"].nunique() > 1:
+        raise UserError(f"--ensemble {spec!r} selects runs of the datasets "
+                        f"{', '.join(sorted(map(str, rows['dataset'].unique())))}; add dataset=...")
+    model = rows["params"].map(lambda p: json.dumps({k: v for k, v in p.items()
+                                                     if not k.startswith("evaluate.")}, sort_keys=True))
+    models = rows.assign(_model=model).drop_duplicates(["_model", "seed"])
+    if len(models) < 2:
+        raise UserError(f"--ensemble {spec!r} selects one model; an ensemble needs two or more")
+    result, unread = ensemble(models, reader, decision)
+    if unread:
+        raise UserError(f"--ensemble {spec!r}: " + "; ".join(unread))
+    configurations = models["_model"].nunique()
+    joined = {k: "+".join(dict.fromkeys(models[k].astype(str))) for k in ("embedding", "preprocessing", "mode")}
+    return {"dataset": models.iloc[0]["dataset"], "model": "cnn", **joined, "rule": decision,
+            "seeds": f"ensemble of {len(models)} runs, {configurations} "
+                     f"configuration{'s' if configurations > 1 else ''}",
+            "test": result["test"]}
 
 
 def read_test_texts(rev):
@@ -513,6 +603,9 @@ def main(argv=None, prog=None):
     ap.add_argument("--out", type=Path, help="write OUT.md and OUT.html")
     ap.add_argument("--no-ensembles", action="store_true",
                     help="leave out the ensemble rows (they read every run's predictions)")
+    ap.add_argument("--ensemble", action="append", default=[], metavar="SPEC",
+                    help="add the row of the ensemble of every CNN run that key=value,... selects,\n"
+                         "across configurations; its rule=... is the ensemble's rule (repeatable)")
     ap.add_argument("--pair", nargs=2, metavar=("A", "B"), help="key=value,... for each side")
     args = ap.parse_args(argv)
     exp_json = (json.loads(args.from_json.read_text()) if args.from_json
@@ -525,7 +618,8 @@ def main(argv=None, prog=None):
     table = runs(records)
     if table.empty:
         raise UserError("no experiments with metrics found; run `dvc exp run` first")
-    board = leaderboard(table, {} if args.no_ensembles else ensembles(table))
+    across = [ensemble_across(table, spec) for spec in args.ensemble]
+    board = leaderboard(table, {} if args.no_ensembles else ensembles(table), across)
     pair, slice_data = "", None
     if args.pair:
         why_text, slice_data = why(table, *args.pair)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from embedding_bench import compare
-from embedding_bench.metrics import sample_jaccard, summary, tune_thresholds
+from embedding_bench.metrics import decide, sample_jaccard, summary, tune_thresholds
 
 
 def test_t_interval_known_answer():
@@ -299,3 +299,60 @@ def test_ensemble_rows_stay_with_their_configuration_on_ties_and_bad_runs_are_na
     warnings = []
     assert compare.ensembles(table, different_texts, warnings.append) == {}
     assert len(warnings) == 2 and "have different val texts" in warnings[0]
+
+
+def test_ensemble_across_configurations_reads_each_model_once_under_the_rule_asked():
+    # glove and word2vec, seeds 1 and 2, each evaluated with threshold 0.5 and with tuned ones
+    recs = [with_params(record(f"{e}{s}{t}", e, s, 0.6), **{"evaluate.threshold": t})
+            for e in ("glove", "word2vec") for s in (1, 2) for t in (0.5, "tuned")]
+    table = compare.runs(compare.experiments([{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
+                                               "experiments": [{"name": "e", "revs": [r]} for r in recs]}]))
+    rng = np.random.default_rng(1)
+    truth = {"val": rng.integers(0, 2, (40, 2)), "test": rng.integers(0, 2, (60, 2))}
+    models = {f"{e}{s}": {split: np.clip(y * 0.5 + 0.25 + rng.normal(0, 0.3, y.shape), 0, 1)
+                          for split, y in truth.items()} for e in ("glove", "word2vec") for s in (1, 2)}
+    reads = []
+
+    def reader(rev, model):  # a model's probabilities, whatever rule its run applied
+        reads.append(rev)
+        probs = models[rev.removesuffix("tuned").removesuffix("0.5")]
+        return {split: pd.DataFrame({"id": [f"{split}{i}" for i in range(len(y))],
+                                     "true.a": y[:, 0], "true.b": y[:, 1],
+                                     "prob.a": probs[split][:, 0], "prob.b": probs[split][:, 1]}).set_index("id")
+                for split, y in truth.items()}
+
+    row = compare.ensemble_across(table, "rule=0.5+top1", reader)
+    assert len(reads) == 4 and len({r.removesuffix("tuned").removesuffix("0.5") for r in reads}) == 4
+    mean = {split: np.mean([m[split] for m in models.values()], axis=0) for split in truth}
+    expected = summary(truth["test"], decide(mean["test"], np.full(2, 0.5), at_least_one=True))
+    assert row["test"]["jaccard"] == pytest.approx(expected["jaccard"])
+    assert row["test"]["empty_prediction_rate"] == 0.0  # +top1: every text gets a label
+    assert (row["embedding"], row["mode"], row["rule"]) == ("glove+word2vec", "non_static", "0.5+top1")
+    assert row["seeds"] == "ensemble of 4 runs, 2 configurations"
+    # the rule keys choose the rule; the other keys choose runs
+    tuned = compare.ensemble_across(table, "embedding=glove,threshold=tuned", reader)
+    glove = {split: (models["glove1"][split] + models["glove2"][split]) / 2 for split in truth}
+    thresholds = tune_thresholds(truth["val"], glove["val"])
+    assert tuned["test"]["f1_macro"] == pytest.approx(
+        summary(truth["test"], decide(glove["test"], thresholds, False))["f1_macro"])
+    assert tuned["seeds"] == "ensemble of 2 runs, 1 configuration"
+    board = compare.leaderboard(table, {}, [row])
+    assert (board["seeds"] == "ensemble of 4 runs, 2 configurations").sum() == 1
+
+    # what cannot be one ensemble is refused, saying what to add
+    with pytest.raises(compare.UserError, match=r"rules 0.5, tuned; add rule="):
+        compare.ensemble_across(table, "embedding=glove", reader)
+    with pytest.raises(compare.UserError, match="selects one model"):
+        compare.ensemble_across(table, "embedding=glove,seed=1,rule=0.5", reader)
+    with pytest.raises(compare.UserError, match="neither tuned nor a number between 0 and 1"):
+        compare.ensemble_across(table, "rule=1.5", reader)
+    with pytest.raises(compare.UserError, match="'glove' in 'glove' is not key=value"):
+        compare.ensemble_across(table, "glove", reader)
+
+    def partly_cached(rev, model):
+        if rev.startswith("word2vec2"):
+            raise compare.UserError(f"the predictions of {rev} are not in the local cache")
+        return reader(rev, model)
+
+    with pytest.raises(compare.UserError, match="predictions of word2vec2.* not in the local cache"):
+        compare.ensemble_across(table, "rule=0.5", partly_cached)  # not left out silently

@@ -123,10 +123,13 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
             "plots/cnn/pr/joy.json"} <= set(plots)
 
     # the leaderboard and the paired test over the commit and its experiments, from DVC's cache;
-    # random with a second seed also gets the row of the two seeds' ensemble
+    # random with a second seed also gets the row of the two seeds' ensemble; --ensemble joins
+    # every CNN run across configurations (word2vec's seed 42, random's 42 and 7)
     run([DVC, "exp", "run", "-S", "embedding=random", "-S", "seed=7"], repo)
-    board = run([BIN / "embedding-bench", "compare", "--pair", "embedding=random",
+    board = run([BIN / "embedding-bench", "compare", "--ensemble", "rule=0.5", "--pair", "embedding=random",
                  "embedding=word2vec"], repo).stdout
+    assert re.search(r"^\| sample +\| cnn +\| (word2vec\+random|random\+word2vec) +\| light +\| (non_static\+rand|rand\+non_static) +\| *0.5 *\| "
+                     r"ensemble of 3 runs, 2 configurations +\| 0\.\d{4} +\|", board, re.M), board
     assert re.search(r"\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| 2 +\|", board), board
     ensemble_row = re.search(r"^\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| ensemble of 2 "
                              r"+\| (0\.\d{4}) +\|", board, re.M)
