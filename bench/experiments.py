@@ -69,8 +69,10 @@ def main():
         sets = " ".join(f"-S '{kv}'" for kv in config.split(",") if kv)
         runs = []
         for seed in args.seeds:
-            # `dvc exp run` leaves its params in the workspace: start each run from the commit's
-            sh("git checkout -- params.yaml", args.workdir)
+            # `dvc exp run` leaves its params in the workspace: start each run from the commit's.
+            # HEAD, not the index: an interrupted `dvc exp run` leaves its params staged, and the
+            # next run would silently inherit them (a killed LCA run once made the next one LCA too)
+            sh("git checkout HEAD -- params.yaml", args.workdir)
             sh(f"dvc exp run {sets} -S seed={seed}", args.workdir)
             runs.append(json.loads((args.workdir / "metrics/metrics.json").read_text())["test"])
         results[config or "defaults"] = runs
