@@ -96,6 +96,11 @@ def rule(params, thresholds):
     return f"{params['evaluate']['threshold']}" + ("+top1" if forced else "")
 
 
+def split_rule(text):
+    """(threshold, at_least_one) of a rule as the `rule` column writes it, e.g. "0.5+top1"."""
+    return text.removesuffix("+top1"), text.endswith("+top1")
+
+
 def interval(values, confidence=0.95):
     """(mean, half-width of the Student-t interval); half-width is nan for a single value."""
     values = np.asarray(values, dtype=float)
@@ -332,11 +337,10 @@ def ensemble(group, reader=read_probabilities, decision=None):
     for split in ("val", "test"):
         index = read[0][split].index
         if any(not run[split].index.equals(index) for run in read):
-            raise UserError(f"ensemble: the runs of one configuration have different {split} texts")
+            raise UserError(f"ensemble: the runs have different {split} texts (another dataset or split)")
         probs[split] = np.mean([run[split][[f"prob.{x}" for x in labels]].to_numpy() for run in read], axis=0)
         y[split] = read[0][split][[f"true.{x}" for x in labels]].to_numpy()
-    decision = decision or group.iloc[0]["rule"]
-    threshold, top1 = decision.removesuffix("+top1"), decision.endswith("+top1")
+    threshold, top1 = split_rule(decision or group.iloc[0]["rule"])
     results = metrics.score(labels, y, probs, threshold if threshold == "tuned" else float(threshold), top1)[0]
     return {"runs": len(read), "test": results["test"]}, unread
 
@@ -370,14 +374,14 @@ def ensemble_rule(rows, given, spec):
     are ambiguous."""
     threshold, top1 = None, None
     if "rule" in given:
-        threshold, top1 = given["rule"].removesuffix("+top1"), given["rule"].endswith("+top1")
+        threshold, top1 = split_rule(given["rule"])
     threshold = given.get("evaluate.threshold", threshold)
     if "evaluate.at_least_one" in given:
         if given["evaluate.at_least_one"] not in ("true", "false"):
             raise UserError(f"--ensemble {spec!r}: at_least_one is true or false")
         top1 = given["evaluate.at_least_one"] == "true"
-    shared = {"threshold": {r.removesuffix("+top1") for r in rows["rule"]},
-              "at_least_one": {r.endswith("+top1") for r in rows["rule"]}}
+    shared = {"threshold": {split_rule(r)[0] for r in rows["rule"]},
+              "at_least_one": {split_rule(r)[1] for r in rows["rule"]}}
     for name, value in (("threshold", threshold), ("at_least_one", top1)):
         if value is None and len(shared[name]) > 1:
             raise UserError(f"--ensemble {spec!r}: its runs have the rules {', '.join(sorted(set(rows['rule'])))}; "
