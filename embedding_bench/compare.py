@@ -39,6 +39,7 @@ from scipy import stats
 from embedding_bench import charts, metrics
 from embedding_bench.cli import stage_main
 from embedding_bench.errors import UserError
+from embedding_bench.params import threshold_setting
 from embedding_bench.text import CONTENT_SLICES, content_slices
 
 SHOWN = ("jaccard", "f1_micro", "f1_macro", "hamming_loss", "empty_prediction_rate")
@@ -99,6 +100,15 @@ def rule(params, thresholds):
 def split_rule(text):
     """(threshold, at_least_one) of a rule as the `rule` column writes it, e.g. "0.5+top1"."""
     return text.removesuffix("+top1"), text.endswith("+top1")
+
+
+def threshold_of(text):
+    """The threshold setting a rule's text spells ("0.5" -> 0.5, "tuned" as it is); ValueError
+    (params.threshold_setting's, saying what is accepted) where it is neither."""
+    try:
+        return threshold_setting(float(text))
+    except ValueError:
+        return threshold_setting(text)
 
 
 def interval(values, confidence=0.95):
@@ -321,8 +331,8 @@ def ensemble(group, reader=read_probabilities, decision=None):
     """The ensemble of one configuration's runs (its seeds): per text, the mean of the runs'
     probabilities on val and on test; then the configuration's own decision rule (or
     `decision`, a rule such as "0.5+top1"), thresholds tuned on the mean validation
-    probabilities where the rule is `tuned`. ({"runs", "test": metrics} or None where fewer
-    than two runs could be read, the reasons)."""
+    probabilities where the rule is `tuned` or `tuned_global`. ({"runs", "test": metrics} or
+    None where fewer than two runs could be read, the reasons)."""
     read, unread = [], []
     for r in group.itertuples():
         try:
@@ -341,7 +351,7 @@ def ensemble(group, reader=read_probabilities, decision=None):
         probs[split] = np.mean([run[split][[f"prob.{x}" for x in labels]].to_numpy() for run in read], axis=0)
         y[split] = read[0][split][[f"true.{x}" for x in labels]].to_numpy()
     threshold, top1 = split_rule(decision or group.iloc[0]["rule"])
-    results = metrics.score(labels, y, probs, threshold if threshold == "tuned" else float(threshold), top1)[0]
+    results = metrics.score(labels, y, probs, threshold_of(threshold), top1)[0]
     return {"runs": len(read), "test": results["test"]}, unread
 
 
@@ -389,14 +399,10 @@ def ensemble_rule(rows, given, spec):
                             f"ensemble's probabilities get")
     threshold = next(iter(shared["threshold"])) if threshold is None else threshold
     top1 = next(iter(shared["at_least_one"])) if top1 is None else top1
-    if threshold != "tuned":
-        try:
-            valid = 0.0 < float(threshold) < 1.0
-        except ValueError:
-            valid = False
-        if not valid:
-            raise UserError(f"--ensemble {spec!r}: threshold {threshold!r} is neither tuned nor a "
-                            f"number between 0 and 1")
+    try:
+        threshold_of(threshold)
+    except ValueError as e:
+        raise UserError(f"--ensemble {spec!r}: threshold {threshold!r}: {e}") from None
     return f"{threshold}" + ("+top1" if top1 else "")
 
 

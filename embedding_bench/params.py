@@ -193,10 +193,19 @@ class Train(Section):
     lca_weight: Fraction
 
 
-def _threshold(value):
-    if value == "tuned" or (type(value) in (int, float) and 0 < value < 1):
+# evaluate.threshold's named settings (metrics.thresholds_for fits them on validation)
+TUNED = {"tuned": "per label, best F1 on validation",
+         "tuned_global": "one for every label, best Jaccard on validation"}
+
+
+def threshold_setting(value):
+    """evaluate.threshold as a rule: a number in (0, 1) or one of TUNED, returned as given;
+    anything else (a string that spells a number included) is a ValueError saying what is
+    accepted."""
+    if (isinstance(value, str) and value in TUNED) or (type(value) in (int, float) and 0 < value < 1):
         return value
-    raise ValueError("use a number between 0 and 1 (for every label), or tuned (per label, on validation)")
+    raise ValueError("use a number between 0 and 1 (for every label), or "
+                     + ", or ".join(f"{name} ({what})" for name, what in TUNED.items()))
 
 
 def _auto_or_bool(value):
@@ -207,7 +216,7 @@ def _auto_or_bool(value):
 
 class Evaluate(Section):
     # one rule each, not unions: a union would report one complaint per alternative
-    threshold: Annotated[Any, AfterValidator(_threshold)]
+    threshold: Annotated[Any, AfterValidator(threshold_setting)]
     at_least_one: Annotated[Any, AfterValidator(_auto_or_bool)]
 
 

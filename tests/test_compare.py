@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from embedding_bench import compare
-from embedding_bench.metrics import decide, sample_jaccard, summary, tune_thresholds
+from embedding_bench.metrics import decide, sample_jaccard, summary, tune_global_threshold, tune_thresholds
 
 
 def test_t_interval_known_answer():
@@ -336,6 +336,12 @@ def test_ensemble_across_configurations_reads_each_model_once_under_the_rule_ask
     assert tuned["test"]["f1_macro"] == pytest.approx(
         summary(truth["test"], decide(glove["test"], thresholds, False))["f1_macro"])
     assert tuned["seeds"] == "ensemble of 2 runs, 1 configuration"
+    # tuned_global: one threshold, tuned for Jaccard on the ensemble's validation probabilities
+    best = tune_global_threshold(truth["val"], mean["val"], at_least_one=True)
+    assert len(set(best)) == 1
+    one = compare.ensemble_across(table, "rule=tuned_global+top1", reader)
+    assert one["rule"] == "tuned_global+top1" and one["test"]["jaccard"] == pytest.approx(
+        summary(truth["test"], decide(mean["test"], best, True))["jaccard"])
     board = compare.leaderboard(table, {}, [row])
     assert (board["seeds"] == "ensemble of 4 runs, 2 configurations").sum() == 1
 
@@ -344,7 +350,7 @@ def test_ensemble_across_configurations_reads_each_model_once_under_the_rule_ask
         compare.ensemble_across(table, "embedding=glove", reader)
     with pytest.raises(compare.UserError, match="selects one model"):
         compare.ensemble_across(table, "embedding=glove,seed=1,rule=0.5", reader)
-    with pytest.raises(compare.UserError, match="neither tuned nor a number between 0 and 1"):
+    with pytest.raises(compare.UserError, match="threshold '1.5': use a number between 0 and 1"):
         compare.ensemble_across(table, "rule=1.5", reader)
     with pytest.raises(compare.UserError, match="'glove' in 'glove' is not key=value"):
         compare.ensemble_across(table, "glove", reader)

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from embedding_bench.metrics import decide, per_label, resolve_at_least_one, score, summary
+from embedding_bench.metrics import (decide, per_label, resolve_at_least_one, sample_jaccard, score, summary,
+                                     tune_global_threshold)
+from embedding_bench.params import threshold_setting
 from embedding_bench.reports import warn_if_labels_untested, warn_if_rule_decides
 
 # 3 texts x 3 labels, computed by hand below
@@ -100,3 +102,34 @@ def test_labels_without_test_positives_are_named_with_what_they_do_to_macro(caps
     assert "no test text has the label(s) b: their F1 counts as 0 in f1_macro" in capsys.readouterr().err
     warn_if_labels_untested(per_label(np.eye(2, dtype=int), np.eye(2, dtype=int), ["a", "b"]))
     assert capsys.readouterr().err == ""
+
+
+def test_tuned_global_is_the_grid_threshold_with_the_best_validation_jaccard_under_the_rule():
+    # 4 validation texts, 2 labels; hand-checked: at 0.5 text 2 is empty (Jaccard 0), texts 3 and 4
+    # are right; lowering the threshold to 0.35 catches text 2's label, 0.25 adds wrong ones to 2 and 4
+    y_val = np.array([[1, 0], [0, 1], [1, 1], [1, 0]])
+    p_val = np.array([[0.9, 0.1], [0.3, 0.38], [0.7, 0.6], [0.6, 0.28]])
+    assert tune_global_threshold(y_val, p_val, at_least_one=False).tolist() == [0.35, 0.35]
+    jaccard = {t: sample_jaccard(y_val, decide(p_val, t, False)).mean() for t in (0.5, 0.35, 0.25)}
+    assert jaccard == {0.5: 0.75, 0.35: 1.0, 0.25: 0.75}
+    # with at_least_one, 0.5 already gives text 2 its most probable label: tie with 0.35-0.45,
+    # and ties go to the value nearest 0.5
+    assert tune_global_threshold(y_val, p_val, at_least_one=True).tolist() == [0.5, 0.5]
+    # score() applies it to test with the rule it was tuned under, and records it
+    y = {"val": y_val, "test": np.array([[0, 1], [1, 0]])}
+    probs = {"val": p_val, "test": np.array([[0.2, 0.4], [0.45, 0.1]])}
+    results, _, rule, _ = score(["a", "b"], y, probs, "tuned_global", at_least_one=False)
+    assert rule["thresholds"] == {"a": 0.35, "b": 0.35} and results["test"]["jaccard"] == 1.0
+    results, _, rule, _ = score(["a", "b"], y, probs, 0.5, at_least_one=False)
+    assert results["test"]["jaccard"] == 0.0  # the same model at 0.5: no label at all
+
+
+@pytest.mark.parametrize("value", [0.5, 0.05, "tuned", "tuned_global"])
+def test_threshold_settings_accepted(value):
+    assert threshold_setting(value) == value
+
+
+@pytest.mark.parametrize("value", [0, 1, 1.5, "0.5", "global", True, None, [0.5]])
+def test_threshold_settings_refused_with_what_is_accepted(value):
+    with pytest.raises(ValueError, match="use a number between 0 and 1 .*, or tuned .*, or tuned_global"):
+        threshold_setting(value)
