@@ -400,9 +400,10 @@ def ensemble_rule(rows, given, spec):
     threshold = next(iter(shared["threshold"])) if threshold is None else threshold
     top1 = next(iter(shared["at_least_one"])) if top1 is None else top1
     try:
-        threshold_of(threshold)
+        threshold = threshold_of(threshold)
     except ValueError as e:
         raise UserError(f"--ensemble {spec!r}: threshold {threshold!r}: {e}") from None
+    # written as evaluate writes its rules ("0.50" -> "0.5"), so equal rules read equal
     return f"{threshold}" + ("+top1" if top1 else "")
 
 

@@ -68,11 +68,16 @@ def rounded(tree, digits=4):
 
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
-# the grid nearest 0.5 first: argmax keeps the first best, so ties go to the value nearest 0.5
-_NEAREST_HALF_FIRST = THRESHOLD_GRID[np.argsort(np.abs(THRESHOLD_GRID - 0.5), kind="stable")]
+# the grid nearest 0.5 first, of two equally near the lower first (distances rounded, or float
+# error would order 0.45 before 0.55 but 0.7 before 0.3): argmax keeps the first best, so a tie
+# goes to the value nearest 0.5, then to the lower one
+_NEAREST_HALF_FIRST = THRESHOLD_GRID[np.lexsort((THRESHOLD_GRID,
+                                                 np.round(np.abs(THRESHOLD_GRID - 0.5), 2)))]
+
+
 def tune_thresholds(y_val, p_val):
     """One threshold per label, the grid value with the best F1 on validation (ties: nearest
-    0.5); a label without validation positives keeps 0.5. Never fitted on test."""
+    0.5, then the lower); a label without validation positives keeps 0.5. Never fitted on test."""
     y_val = np.asarray(y_val)
     thresholds = np.full(y_val.shape[1], 0.5)
     for j in range(y_val.shape[1]):
@@ -85,7 +90,7 @@ def tune_thresholds(y_val, p_val):
 
 def tune_global_threshold(y_val, p_val, at_least_one):
     """One threshold for every label, the grid value whose label sets (at_least_one applied, as
-    on test) have the best mean Jaccard on validation (ties: nearest 0.5). Per-label F1 tuning
+    on test) have the best mean Jaccard on validation (ties: nearest 0.5, then the lower). Per-label F1 tuning
     lowers the rare labels' thresholds, which helps macro-F1 and costs Jaccard; this optimises
     the headline metric itself, with a single fitted number. Never fitted on test."""
     scores = [sample_jaccard(y_val, decide(p_val, t, at_least_one)).mean() for t in _NEAREST_HALF_FIRST]

@@ -7,6 +7,7 @@ Stages get the params as plain dicts, exactly as written in params.yaml (DVC rea
 
 import codecs
 import difflib
+import numbers
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -202,7 +203,8 @@ def threshold_setting(value):
     """evaluate.threshold as a rule: a number in (0, 1) or one of TUNED, returned as given;
     anything else (a string that spells a number included) is a ValueError saying what is
     accepted."""
-    if (isinstance(value, str) and value in TUNED) or (type(value) in (int, float) and 0 < value < 1):
+    if (isinstance(value, str) and value in TUNED) or (
+            isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < 1):
         return value
     raise ValueError("use a number between 0 and 1 (for every label), or "
                      + ", or ".join(f"{name} ({what})" for name, what in TUNED.items()))

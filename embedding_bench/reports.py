@@ -55,6 +55,14 @@ def warn_if_labels_untested(per_label):
               f"f1_micro and jaccard, or give the test split examples of them", file=sys.stderr)
 
 
+def fitted(threshold, thresholds):
+    """A tuned setting with what validation chose ("tuned_global 0.4"), for the console."""
+    if not isinstance(threshold, str):
+        return threshold
+    chosen = set(thresholds.values())
+    return f"{threshold} {chosen.pop():g}" if len(chosen) == 1 else f"{threshold} per label (thresholds.json)"
+
+
 def write(args, labels, ids, y, probs, threshold, at_least_one):
     """`ids`, `y`, `probs`: per split (val, test), the text ids, label matrix and probabilities."""
     results, per_label, rule, tables = metrics.score(labels, y, probs, threshold, at_least_one)
@@ -70,6 +78,7 @@ def write(args, labels, ids, y, probs, threshold, at_least_one):
     })
     fileio.write_tables(args.predictions, {name: pd.DataFrame({"id": np.asarray(ids[name]), **table})
                                            for name, table in tables.items()}, labels)
+    threshold = fitted(threshold, rule["thresholds"])
     t = results["test"]
     print(f"test jaccard {t['jaccard']:.4f}, f1_micro {t['f1_micro']:.4f}, "
           f"f1_macro {t['f1_macro']:.4f}, no label predicted for {t['empty_prediction_rate']:.1%} "

@@ -309,7 +309,8 @@ def test_ensemble_across_configurations_reads_each_model_once_under_the_rule_ask
                                                "experiments": [{"name": "e", "revs": [r]} for r in recs]}]))
     rng = np.random.default_rng(1)
     truth = {"val": rng.integers(0, 2, (40, 2)), "test": rng.integers(0, 2, (60, 2))}
-    models = {f"{e}{s}": {split: np.clip(y * 0.5 + 0.25 + rng.normal(0, 0.3, y.shape), 0, 1)
+    # low probabilities (at most 0.55), so that the tuned rules below choose thresholds below 0.5
+    models = {f"{e}{s}": {split: 0.55 * np.clip(y * 0.5 + 0.25 + rng.normal(0, 0.3, y.shape), 0, 1)
                           for split, y in truth.items()} for e in ("glove", "word2vec") for s in (1, 2)}
     reads = []
 
@@ -337,11 +338,16 @@ def test_ensemble_across_configurations_reads_each_model_once_under_the_rule_ask
         summary(truth["test"], decide(glove["test"], thresholds, False))["f1_macro"])
     assert tuned["seeds"] == "ensemble of 2 runs, 1 configuration"
     # tuned_global: one threshold, tuned for Jaccard on the ensemble's validation probabilities
-    best = tune_global_threshold(truth["val"], mean["val"], at_least_one=True)
-    assert len(set(best)) == 1
-    one = compare.ensemble_across(table, "rule=tuned_global+top1", reader)
-    assert one["rule"] == "tuned_global+top1" and one["test"]["jaccard"] == pytest.approx(
-        summary(truth["test"], decide(mean["test"], best, True))["jaccard"])
+    # under the ensemble's own rule: here 0.3 with +top1 and 0.25 without, which score differently
+    for rule, top1, chosen in (("tuned_global+top1", True, 0.3), ("tuned_global", False, 0.25)):
+        assert tune_global_threshold(truth["val"], mean["val"], top1).tolist() == [chosen, chosen]
+        one = compare.ensemble_across(table, f"rule={rule}", reader)
+        assert one["rule"] == rule and one["test"]["jaccard"] == pytest.approx(
+            summary(truth["test"], decide(mean["test"], np.full(2, chosen), top1))["jaccard"])
+    assert (summary(truth["test"], decide(mean["test"], np.full(2, 0.3), True))["jaccard"]
+            != summary(truth["test"], decide(mean["test"], np.full(2, 0.25), False))["jaccard"])
+    # a rule is written as evaluate writes it, whatever the spelling asked
+    assert compare.ensemble_across(table, "rule=0.50", reader)["rule"] == "0.5"
     board = compare.leaderboard(table, {}, [row])
     assert (board["seeds"] == "ensemble of 4 runs, 2 configurations").sum() == 1
 

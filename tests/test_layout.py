@@ -76,17 +76,19 @@ def test_package_init_holds_no_code():
     assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
 
 
-# The README's layers: a module may import only modules of earlier layers.
-LAYERS = [["errors"], ["sources", "params"],
-          ["cli", "fileio", "datasets", "vocab", "metrics", "cnn", "training", "baseline",
-           "charts"],
-          ["text", "vector_files", "reports", "contextual"],
-          ["splits", "static_embeddings", "experiment", "compare"],
-          ["review", "grid", "probes"]]
+def readme_layers():
+    """The layers the README's Layout lists ("    1 errors", ...): the one place they are written.
+    A module may import only modules of earlier layers."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"The layers go one way.*?\n\n((?: {4}\d+ [^\n]*\n)+)", text, re.S)
+    assert block, "README, Layout: the numbered list of layers is missing"
+    rows = [line.split() for line in block.group(1).splitlines()]
+    assert [int(row[0]) for row in rows] == list(range(1, len(rows) + 1))
+    return [row[1:] for row in rows]
 
 
 def test_package_layers_go_one_way_and_never_import_stages():
-    layer = {f"{PACKAGE}/{name}.py": i for i, names in enumerate(LAYERS) for name in names}
+    layer = {f"{PACKAGE}/{name}.py": i for i, names in enumerate(readme_layers()) for name in names}
     modules = {f"{PACKAGE}/{p.name}" for p in (ROOT / PACKAGE).glob("*.py")} - {
         f"{PACKAGE}/__init__.py", f"{PACKAGE}/__main__.py"}
     assert modules == set(layer), "every module belongs to one layer (README, Layout)"

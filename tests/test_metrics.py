@@ -4,7 +4,7 @@ import pytest
 from embedding_bench.metrics import (decide, per_label, resolve_at_least_one, sample_jaccard, score, summary,
                                      tune_global_threshold)
 from embedding_bench.params import threshold_setting
-from embedding_bench.reports import warn_if_labels_untested, warn_if_rule_decides
+from embedding_bench.reports import fitted, warn_if_labels_untested, warn_if_rule_decides
 
 # 3 texts x 3 labels, computed by hand below
 Y_TRUE = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]])
@@ -122,9 +122,29 @@ def test_tuned_global_is_the_grid_threshold_with_the_best_validation_jaccard_und
     assert rule["thresholds"] == {"a": 0.35, "b": 0.35} and results["test"]["jaccard"] == 1.0
     results, _, rule, _ = score(["a", "b"], y, probs, 0.5, at_least_one=False)
     assert results["test"]["jaccard"] == 0.0  # the same model at 0.5: no label at all
+    # ... and tunes under the rule in force: with at_least_one, 0.5 (as above), not 0.35
+    _, _, rule, _ = score(["a", "b"], y, probs, "tuned_global", at_least_one=True)
+    assert rule["thresholds"] == {"a": 0.5, "b": 0.5}
 
 
-@pytest.mark.parametrize("value", [0.5, 0.05, "tuned", "tuned_global"])
+def test_threshold_ties_go_to_the_value_nearest_half_then_the_lower():
+    # every threshold from 0.05 to 0.95 gives the same (empty) label sets: the tie is total
+    y_val, p_val = np.array([[1, 0]]), np.array([[0.99, 0.01]])
+    assert tune_global_threshold(y_val, p_val, at_least_one=False).tolist() == [0.5, 0.5]
+    # text 1 (label a, p 0.3) is right up to 0.3, text 2 (no label, p(b) 0.68) from 0.7 on: 0.05 ... 0.3
+    # and 0.7 ... 0.95 tie; 0.3 and 0.7 are equally near 0.5, and the lower wins (float error
+    # once put 0.7 first)
+    y_val, p_val = np.array([[1, 0], [0, 0]]), np.array([[0.3, 0.0], [0.0, 0.68]])
+    assert tune_global_threshold(y_val, p_val, at_least_one=False).tolist() == [0.3, 0.3]
+
+
+def test_the_console_says_which_threshold_validation_chose():
+    assert fitted("tuned_global", {"a": 0.4, "b": 0.4}) == "tuned_global 0.4"
+    assert fitted("tuned", {"a": 0.4, "b": 0.3}) == "tuned per label (thresholds.json)"
+    assert fitted(0.5, {"a": 0.5}) == 0.5
+
+
+@pytest.mark.parametrize("value", [0.5, 0.05, np.float32(0.25), np.float64(0.75), "tuned", "tuned_global"])
 def test_threshold_settings_accepted(value):
     assert threshold_setting(value) == value
 
