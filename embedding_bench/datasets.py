@@ -9,7 +9,9 @@ separator, with an optional label-names file).
 import ast
 import codecs
 import csv
+import io
 import json
+import tokenize
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +26,9 @@ WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 
 MISSING = {"", "nan", "none", "null", "<na>"}
 # Columns the pipeline's tables hold beside the labels: a label may not be named like one.
 RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels", "_line", "_file")
-# Characters that join several labels in one cell, when they are not ingest.labels.separator.
-JOINERS = "|;,/+"
+# Characters that join several labels in one cell, when they are not ingest.labels.separator
+# (a space only between names that are all labels: `anger joy`, not `no emotion`).
+JOINERS = "|;,/+ "
 # Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
 MISPARSE = set("[]\"'")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
@@ -35,11 +38,33 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".jso
 def _format(path, fmt):
     if fmt != "auto":
         return fmt
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
+        raise UserError(f"{path}: spreadsheets are not read; save the sheet as CSV UTF-8 (File > "
+                        f"Save As) and name that file in ingest.files")
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         raise UserError(f"{path}: cannot tell the format from the extension; set ingest.format "
                         f"to one of csv, tsv, jsonl, parquet") from None
+
+
+def _refuse_utf8_read_as_other(path, encoding):
+    """A file that is valid UTF-8 with non-ASCII characters, read with another encoding, would
+    turn `café` into `cafÃ©` without an error: refused (a legacy-encoded file is almost never
+    valid UTF-8 by chance)."""
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return
+    data = path.read_bytes()
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if not decoded.isascii():
+        first = next(ch for ch in decoded if not ch.isascii())  # a word holding it, if any
+        sample = next((w for w in decoded.split() if not w.isascii()), first)[:30]
+        raise UserError(f"{path}: the file is UTF-8 (e.g. {sample!r}), but ingest.encoding is "
+                        f"{encoding!r}, which would read it as {sample.encode('utf-8').decode(encoding, 'replace')!r}; "
+                        f"set ingest.encoding: utf-8")
 
 
 def _first_bad_line(path, encoding):
@@ -101,10 +126,13 @@ def read_delimited(path, sep, quoting, names=None):
     if unused:
         header = [name for i, name in enumerate(header) if i not in unused]
         records = [[v for i, v in enumerate(r) if i not in unused] for r in records]
+    header = [name.strip() for name in header]  # `text ` is the column text (Excel pads names)
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:
+        hint = ("" if names is not None else "; if the first line is data, not a header, set "
+                "ingest.header: false and name the columns in ingest.column_names")
         raise UserError(f"{path}: the header names the column(s) {twice} more than once; rename them "
-                        f"so that each column has one name")
+                        f"so that each column has one name{hint}")
     width = len(header)
     trailing = {len(r) for r in records} if all(not any(r[width:]) for r in records) else set()
     for record, line in zip(records, lines):
@@ -159,12 +187,18 @@ def read_file(path, cfg):
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty")
     fmt, encoding = _format(path, cfg.get("format", "auto")), cfg.get("encoding", "utf-8")
+    if fmt != "parquet":
+        _refuse_utf8_read_as_other(path, encoding)
     try:
         if fmt in ("csv", "tsv"):
             header = cfg.get("header", True)
             if not header and not cfg.get("column_names"):
                 raise UserError(f"{path}: ingest.header is false, so name the columns in order in "
                                 f"ingest.column_names")
+            if header and cfg.get("column_names"):
+                raise UserError(f"{path}: ingest.column_names is set, but ingest.header is true, so "
+                                f"the file's first line names the columns; set ingest.header: false "
+                                f"if the file has no header row, or remove ingest.column_names")
             quoting = {"mode": csv.QUOTE_NONE if cfg.get("quoting", "minimal") == "none" else csv.QUOTE_MINIMAL,
                        "encoding": _decoding(encoding)}
             columns, records, lines = read_delimited(
@@ -175,8 +209,13 @@ def read_file(path, cfg):
             records, lines, unit = read_json_records(path, _decoding(encoding))
             df = pd.DataFrame(records, index=lines, dtype=object)
             df.attrs["unit"] = unit
+            # the records that lack a key: a misspelt key is not a null (see parse_long)
+            df.attrs["absent"] = {key: tuple(line for r, line in zip(records, lines) if key not in r)
+                                  for key in df.columns}
         elif fmt == "parquet":
             df = pd.read_parquet(path)
+            if any(name is not None for name in df.index.names):  # saved with set_index("id")
+                df = df.reset_index()
             df.index = range(1, len(df) + 1)
             df.attrs["unit"] = "row"
         else:
@@ -252,31 +291,67 @@ def label_names(cfg, root):
     path = resolve(root, names_file)
     if not path.is_file():
         raise UserError(f"{path}: label-names file not found (ingest.labels.names_file)")
-    names = [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: the label-names file is not UTF-8 ({e.reason} at byte {e.start}); "
+                        f"re-save it as UTF-8 (ingest.labels.names_file)") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
     if not names:
         raise UserError(f"{path}: the label-names file is empty")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UserError(f"{path}: the label-names file lists {twice} more than once; line n is "
+                        f"label id n, so each name must be there once")
     return names
+
+
+def _written_list(text):
+    """The items of a list of strings or numbers written as text, or None: JSON or a Python
+    repr (`["joy", "love"]`, `['joy', 'love']`, `[0, 3]`) or numpy's repr, which pandas' to_csv
+    writes for an array (`['joy' 'love']`, `[0 3]`: no commas, possibly over several lines).
+    Read token by token, not by literal_eval, which would join `'joy' 'love'` into 'joylove'."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    if len(tokens) < 2 or tokens[0].string != "[" or tokens[-1].string != "]":
+        return None
+    inner = tokens[1:-1]
+    if any(t.string == "," for t in inner):  # item, item, ... (a trailing comma allowed)
+        items, commas = inner[0::2], inner[1::2]
+        if any(t.string != "," for t in commas):
+            return None
+    else:  # numpy: items separated by white space only
+        items = inner
+    if any(t.type not in (tokenize.STRING, tokenize.NUMBER) for t in items):
+        return None
+    try:
+        return [str(ast.literal_eval(t.string)) for t in items]
+    except (ValueError, SyntaxError):  # an f-string or bytes prefix: not a name
+        return None
 
 
 def label_items(cell, sep, where):
     """One cell of the long layout as a list of label strings: a list-typed cell (Parquet,
-    JSONL), a JSON list string (`["joy", "love"]`) or Python list repr (`['joy' 'love']` is not
-    one: refused), or names/ids joined by the separator."""
+    JSONL), a list written as text (see _written_list), or names/ids joined by the separator."""
     if isinstance(cell, (list, tuple, np.ndarray)):
         return [str(x).strip() for x in cell if str(x).strip()]
     text = _as_text(cell).strip()
     if not text:
         return []
     if text.startswith("[") and text.endswith("]"):  # a list written as text by an exporter
-        for parse in (json.loads, ast.literal_eval):  # literal_eval evaluates literals only
-            try:
-                parsed = parse(text)
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(parsed, list):
-                return [str(x).strip() for x in parsed if str(x).strip()]
-        raise UserError(f"{where}: {text!r} looks like a list but is neither JSON nor a Python list; "
-                        f"write it as [\"a\", \"b\"] or as names joined by ingest.labels.separator")
+        try:
+            parsed = json.loads(text)
+            items = [str(x) for x in parsed] if all(type(x) in (str, int) for x in parsed) else None
+        except ValueError:
+            items = _written_list(text)
+        if items is None:
+            raise UserError(f"{where}: {text!r} looks like a list but is not a list of names or ids "
+                            f"(JSON, Python or numpy); write it as [\"a\", \"b\"] or as names "
+                            f"joined by ingest.labels.separator")
+        return [item.strip() for item in items if item.strip()]
     return [s.strip() for s in text.split(sep) if s.strip()]
 
 
@@ -285,6 +360,10 @@ def parse_long(df, cfg, path, names):
     lab = cfg["labels"]
     column, sep = lab.get("column", "labels"), lab.get("separator", ",")
     _require(df, column, path, "ingest.labels.column")
+    absent = df.attrs.get("absent", {}).get(column)
+    if absent:  # null is "no labels", a missing key is a mistake
+        raise UserError(f"{path}: {at(df, absent[0])} has no {column!r} key ({len(absent)} such "
+                        f"records; a misspelt key?); write \"{column}\": [] for a text without labels")
     rows = []
     for i, cell in df[column].items():
         items = label_items(cell, sep, f"{path}: {at(df, i)}, column {column!r}")
@@ -334,9 +413,10 @@ def check_label_names(labels, where, separator=None, named=False):
     if separator is not None and not named:
         known = set(labels)
         for joiner in JOINERS.replace(separator, ""):
+            # `anger;fear` is joined even where fear never stands alone; a space joins only labels
             joined = [name for name in labels
                       if len(parts := [p.strip() for p in name.split(joiner) if p.strip()]) >= 2
-                      and all(part in known for part in parts)]
+                      and (all if joiner == " " else any)(part in known for part in parts)]
             if joined:
                 raise UserError(f"{where}: labels like {joined[0]!r} are other labels joined by "
                                 f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
@@ -345,13 +425,34 @@ def check_label_names(labels, where, separator=None, named=False):
 
 
 def ids(df, column, path):
-    """The id column as text; a row without an id (an empty cell, a JSON null) is refused."""
+    """The id column as text without surrounding spaces (` 1` and `1` are one id, so duplicates
+    are caught); a row without an id (an empty cell, a JSON null) is refused, and so is a JSON
+    number with a fraction or exponent, whose text Python would rewrite (1.50 -> 1.5)."""
     missing = df[column].isna() | (df[column].astype(str).str.strip() == "")
     if missing.any():
         raise UserError(f"{path}: {at(df, missing.idxmax())} has no id ({int(missing.sum())} such rows) in "
                         f"column {column!r}; give every row one, or set ingest.id_column: null to "
                         f"number the rows instead")
-    return df[column].astype(str)
+    floats = df[column].map(lambda v: isinstance(v, float))
+    if floats.any():  # JSON or Parquet; csv cells are text
+        row = floats.idxmax()
+        raise UserError(f"{path}: {at(df, row)}: id {df.at[row, column]!r} is a number with a "
+                        f"fraction or exponent, which is not kept as written (1.50 reads as 1.5); "
+                        f"write ids as strings or integers")
+    return df[column].astype(str).str.strip()
+
+
+def _refuse_header_rows(df, columns, path):
+    """A row that repeats the header (files joined with `cat`, or `header: false` on a file that
+    has one) would become a text `text` with a label `labels`: refused when text, id and label
+    column all hold their own names."""
+    columns = [c for c in columns if c and c in df.columns]
+    same = pd.concat([df[c].map(_as_text).str.strip() == c for c in columns], axis=1).all(axis=1)
+    if same.any():
+        row = df.index[same][0]
+        raise UserError(f"{path}: {at(df, row)} repeats the header ({', '.join(columns)}); if files were "
+                        f"joined, remove the repeated header lines; if the file has a header row, "
+                        f"set ingest.header: true")
 
 
 class Ingested:
@@ -385,6 +486,8 @@ def ingest(cfg):
         _require(df, text_col, path, "ingest.text_column")
         if id_col:
             _require(df, id_col, path, "ingest.id_column")
+        if layout == "long":  # the wide layout refuses a repeated header as a bad label value
+            _refuse_header_rows(df, [text_col, id_col, cfg["labels"].get("column", "labels")], path)
         if layout == "wide":
             cols, y = wide_labels(df, cfg, path)
             if wide_names is not None and cols != wide_names:

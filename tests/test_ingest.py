@@ -165,6 +165,9 @@ LONG = {"layout": "long", "column": "labels", "separator": ","}
     ("json-list strings (pandas/HF export)", 'id,text,labels\n1,a,"[""joy"", ""love""]"\n2,b,"[""anger""]"\n3,c,[]\n',
      {"labels": LONG}),
     ("python list reprs", "id,text,labels\n1,a,\"['joy', 'love']\"\n2,b,['anger']\n3,c,[]\n", {"labels": LONG}),
+    # pandas' to_csv of a column of numpy arrays: no commas, wrapped over lines when long
+    # (literal_eval would read 'joy' 'love' as one label 'joylove')
+    ("numpy array reprs", "id,text,labels\n1,a,\"['joy'\n 'love']\"\n2,b,['anger']\n3,c,[]\n", {"labels": LONG}),
     ("delimited names", 'id,text,labels\n1,a,"joy, love"\n2,b,anger\n3,c,\n', {"labels": LONG}),
     ("semicolon csv (Excel)", "id;text;anger;joy;love\n1;a;0;1;1\n2;b;1;0;0\n3;c;0;0;0\n", {"delimiter": ";"}),
     ("true/false", "id,text,anger,joy,love\n1,a,False,True,True\n2,b,TRUE,false,false\n3,c,false,false,false\n", {}),
@@ -271,6 +274,29 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
     ('{"id": 1, "text": "a", "joy": 1, "sad": 0}\n{"id": 2, "text": "b", "joy": 0, "sad":\n',
      {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 2 is not valid JSON"),
     ("id,text,joy,sad\n1,a,1,0\n", {"files": {"test": "data.csv"}}, r"ingest.files names no training data"),
+    # a header read as data would add a text 'text' and a label 'labels'
+    ('id,text,labels\n1,a,"anger,joy"\n2,b,joy\nid,text,labels\n3,c,anger\n', {"labels": LONG},
+     r"data.csv: line 4 repeats the header \(text, id, labels\); if files were joined"),
+    ("id,text,labels\n1,a,joy\n2,b,anger\n", {"labels": LONG, "header": False, "column_names": ["id", "text", "labels"]},
+     r"data.csv: line 1 repeats the header"),
+    ("id,text,labels\n1,a,anger joy\n2,b,joy\n3,c,anger\n", {"labels": LONG},
+     r"labels like 'anger joy' are other labels joined by ' '"),
+    ("id,text,labels\n1,a,anger;fear\n2,b,joy\n3,c,anger\n", {"labels": LONG},
+     r"labels like 'anger;fear' are other labels joined by ';'"),  # though fear is never alone
+    (WIDE, {"column_names": ["id", "text", "happy", "mad"]},
+     r"ingest.column_names is set, but ingest.header is true.*set ingest.header: false"),
+    ("1,a,1,0\n2,b,0,1\n", {}, r"names the column\(s\) \['1'\] more than once.*if the first line is data"),
+    ('{"id": 1, "text": "a", "labels": ["joy"]}\n{"id": 2, "text": "b", "lables": ["sad"]}\n'
+     '{"id": 3, "text": "c", "labels": null}\n', {"files": {"all": "data.jsonl"}, "labels": LONG},
+     r"data.jsonl: line 2 has no 'labels' key \(1 such records; a misspelt key\?\)"),
+    ('{"id": 1.50, "text": "a", "joy": 1, "sad": 0}\n{"id": 2, "text": "b", "joy": 0, "sad": 1}\n',
+     {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 1: id 1.5 is a number with a fraction"),
+    ("PK\x03\x04 not really a workbook", {"files": {"all": "data.xlsx"}},
+     r"data.xlsx: spreadsheets are not read; save the sheet as CSV UTF-8"),
+    ("id,text,joy,sad\n1,caf\u00e9 \U0001F600,1,0\n2,b,0,1\n", {"encoding": "cp1252"},
+     r"the file is UTF-8 \(e.g. '1,caf\u00e9'\), but ingest.encoding is 'cp1252', which would read it "
+     r"as '1,caf\u00c3\u00a9'; set ingest.encoding: utf-8"),
+    ("id,text,joy,sad\n1,a,1,0\n 1,b,0,1\n", {}, r"duplicate ids \(2 rows\)"),  # ' 1' is the id 1
 ])
 def test_real_world_mistakes_refused_at_their_line(tmp_path, content, overrides, message):
     write(tmp_path, overrides.get("files", {}).get("all", "data.csv"), content)
@@ -319,3 +345,28 @@ def test_label_names_with_joiner_or_quote_characters_that_are_real(tmp_path):
     assert named.table["c++"].tolist() == [1, 0, 0]
     write(tmp_path, "data.csv", "id,text,women's health,sports\n1,a,1,0\n2,b,0,1\n")
     assert ingest(ingest_cfg(tmp_path)).labels == ["women's health", "sports"]  # a wide column
+
+
+def test_padded_names_and_ids_are_stripped_and_a_parquet_index_is_a_column(tmp_path):
+    write(tmp_path, "data.csv", "id ,text , joy,sad \n 1,a,1,0\n2 ,b,0,1\n")  # as Excel pads them
+    result = ingest(ingest_cfg(tmp_path))
+    assert result.labels == ["joy", "sad"]
+    assert result.table["id"].tolist() == ["1", "2"]
+    pd.DataFrame({"id": ["7", "8"], "text": ["a", "b"], "joy": [1, 0], "sad": [0, 1]}).set_index("id") \
+        .to_parquet(tmp_path / "data.parquet")  # the id saved as the index, as set_index leaves it
+    assert ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"})).table["id"].tolist() == ["7", "8"]
+
+
+def test_names_file_encoding_and_duplicates_refused(tmp_path):
+    write(tmp_path, "data.csv", "id,text,labels\n1,a,0\n2,b,1\n")
+    long = {**LONG, "names_file": "names.txt"}
+    write(tmp_path, "names.txt", "col\u00e8re\njoie\n".encode("latin-1"))
+    with pytest.raises(UserError, match=r"names.txt: the label-names file is not UTF-8 .* re-save it as UTF-8"):
+        ingest(ingest_cfg(tmp_path, labels=long))
+    write(tmp_path, "names.txt", "anger\njoy\nanger\n")
+    with pytest.raises(UserError, match=r"names.txt: the label-names file lists \['anger'\] more than once"):
+        ingest(ingest_cfg(tmp_path, labels=long))
+    write(tmp_path, "names.txt", "anger\njoy\nlove\n")
+    write(tmp_path, "data.csv", "id,text,labels\n1,a,[0 2]\n2,b,[1]\n")  # numpy's repr of ids
+    result = ingest(ingest_cfg(tmp_path, labels=long))
+    assert result.table[["anger", "joy", "love"]].to_numpy().tolist() == [[1, 0, 1], [0, 1, 0]]
