@@ -28,6 +28,9 @@ from embedding_bench.cnn import KimHead
 from embedding_bench.errors import UserError
 from embedding_bench.sources import bert_model_path
 
+OFFSET_POSITIONS = ("roberta", "xlm-roberta", "camembert", "longformer", "bertweet")
+
+
 def load_options(cfg):
     """Keyword arguments for from_pretrained: no hub call for a local directory."""
     path = bert_model_path(cfg["model"])
@@ -51,7 +54,42 @@ def _loaded(cfg, what, load):
 
 def load_tokenizer(cfg):
     path, options = load_options(cfg)
-    return _loaded(cfg, "tokenizer", lambda: AutoTokenizer.from_pretrained(path, use_fast=True, **options))
+    tokenizer = _loaded(cfg, "tokenizer", lambda: AutoTokenizer.from_pretrained(path, use_fast=True, **options))
+    config = _loaded(cfg, "config", lambda: AutoConfig.from_pretrained(path, **options))
+    vocab_size = getattr(config, "vocab_size", None)
+    if vocab_size and len(tokenizer) < vocab_size / 2:
+        # a folder saved with model.save_pretrained alone: transformers builds a near-empty
+        # tokenizer from the config, and every word becomes [UNK] without an error
+        raise UserError(f"params.yaml: bert.model {cfg['model']!r}: its tokenizer knows {len(tokenizer)} "
+                        f"tokens, the model {vocab_size}: the tokenizer files are missing or not its "
+                        f"own; save them beside the model (tokenizer.save_pretrained(folder))")
+    return tokenizer
+
+
+def check_fits(cfg, config):
+    """The bert params that the model's config bounds, checked on loading: out of range, they
+    fail deep inside torch (an IndexError, a tensor-size error) or are silently clipped."""
+    name, layer, last_n, max_length = cfg["model"], cfg.get("layer", -1), cfg.get("last_n", 1), cfg.get("max_length")
+    if getattr(config, "is_encoder_decoder", False):
+        raise UserError(f"params.yaml: bert.model {name!r} is an encoder-decoder model "
+                        f"({config.model_type}); token features need an encoder (BERT, RoBERTa, "
+                        f"MiniLM, DeBERTa, ...)")
+    layers = getattr(config, "num_hidden_layers", None)
+    if layers is not None:
+        states = layers + 1  # the embeddings, then each layer
+        if not -states <= layer < states:
+            raise UserError(f"params.yaml: bert.layer is {layer}, but {name!r} has {states} hidden "
+                            f"states (the embeddings and {layers} layers): use {-states}..{states - 1}, "
+                            f"-1 being the last layer")
+        if last_n > states:
+            raise UserError(f"params.yaml: bert.last_n is {last_n}, but {name!r} has {states} "
+                            f"hidden states (the embeddings and {layers} layers); use 1..{states}")
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions and max_length:  # RoBERTa-style models number positions from padding_idx + 1 = 2
+        usable = positions - (2 if config.model_type in OFFSET_POSITIONS else 0)
+        if max_length > usable:
+            raise UserError(f"params.yaml: bert.max_length is {max_length}, but {name!r} reads at "
+                            f"most {usable} tokens; set bert.max_length to {usable} or less")
 
 
 def fragmentation(tokenizer, token_lists):
@@ -101,6 +139,7 @@ def load_model(cfg, dtype=torch.float32, device="cpu", pretrained=True):
     else:
         config = _loaded(cfg, "config", lambda: AutoConfig.from_pretrained(path, **options))
         model = AutoModel.from_config(config, trust_remote_code=options["trust_remote_code"])
+    check_fits(cfg, model.config)
     return model.to(device)
 
 

@@ -159,12 +159,15 @@ class Bert(Section):
     layer_decay: Annotated[float, Field(gt=0, le=1)]
 
     @model_validator(mode="after")
-    def finetuning_options_need_finetuning(self):
+    def no_ignored_options(self):
         # frozen features go through the Kim CNN with no transformer to train: these would be
         # ignored, and a run that silently ignores its params misreports what it compared
         if not self.finetune and (self.head != "cnn" or self.layer_decay != 1.0):
             raise ValueError(f"head {self.head!r} and layer_decay {self.layer_decay} apply to "
                              f"fine-tuning only; set bert.finetune: true (or head: cnn, layer_decay: 1.0)")
+        if self.last_n > 1 and self.layer != -1:  # the last N layers are the top ones
+            raise ValueError(f"layer {self.layer} with last_n {self.last_n}: layer picks one hidden "
+                             f"state and applies only with last_n: 1; set layer: -1, or last_n: 1")
         return self
 
 

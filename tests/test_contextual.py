@@ -299,3 +299,28 @@ def test_a_cuda_device_without_cuda_is_one_clear_error():
         with pytest.raises(UserError, match=r"device: cuda, but torch .* sees no CUDA GPU here; use device: auto"):
             contextual.pick_device("cuda")
     assert contextual.pick_device("cpu") == "cpu"
+
+
+def test_params_the_model_cannot_honour_are_refused_on_loading(tiny, tmp_path):
+    # the tiny model: 2 layers (3 hidden states), 64 positions; out of range these failed deep
+    # in torch (IndexError, a tensor-size error) or were silently clipped
+    for update, message in [({"layer": 3}, r"bert.layer is 3, but .* has 3 hidden states .* use -3..2"),
+                            ({"layer": -4}, r"bert.layer is -4"),
+                            ({"last_n": 4}, r"bert.last_n is 4, but .* use 1..3"),
+                            ({"max_length": 65}, r"bert.max_length is 65, but .* reads at most 64 tokens")]:
+        with pytest.raises(UserError, match=message):
+            contextual.load_model({**tiny, **CFG, **update})
+    assert contextual.load_model({**tiny, **CFG, "layer": -3, "last_n": 3, "max_length": 64}) is not None
+    weights_only = tmp_path / "no-tokenizer"  # model.save_pretrained without the tokenizer
+    contextual.load_model(tiny).save_pretrained(weights_only, safe_serialization=True)
+    with pytest.raises(UserError, match=r"its tokenizer knows \d+ tokens, the model \d+: the tokenizer files are missing"):
+        contextual.load_tokenizer({**tiny, "model": str(weights_only)})
+
+
+def test_an_encoder_decoder_model_is_refused(tmp_path):
+    from transformers import T5Config, T5Model
+
+    T5Model(T5Config(vocab_size=64, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2)) \
+        .save_pretrained(tmp_path, safe_serialization=True)
+    with pytest.raises(UserError, match=r"is an encoder-decoder model \(t5\); token features need an encoder"):
+        contextual.load_model({"model": str(tmp_path), "revision": None, "trust_remote_code": False})

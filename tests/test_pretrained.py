@@ -122,3 +122,71 @@ def test_broken_vector_files_name_the_line(tmp_path, content, message):
     (tmp_path / "glove.txt").write_text(content)
     with pytest.raises(UserError, match=message):
         vector_files.load_file(tmp_path / "glove.txt", "glove_text")
+
+
+@pytest.mark.parametrize("content, fmt, message", [
+    ("happy nan 0.2 0.3\nsad 0.1 0 0\n", "glove_text", r"1 vectors hold NaN, infinite .* \['happy'\]"),
+    ("happy 0.1 0.2 0.3\nsad 1e30 0 0\nnot inf 0 0\n", "glove_text", r"2 vectors hold NaN.* \['sad', 'not'\]"),
+    ("happy\t0.1\t0.2\nsad\t0.3\t0.4\n", "glove_text", r"0 dimensions.*a tab-separated file\?"),
+    ("2 3\nhappy 0.1 0.2 0.3\nsad 0.1 0 0\nnot 0 0 1\n", "word2vec_text",
+     r"the header line says 2 vectors, the file holds 3 rows; the rest would be dropped"),
+])
+def test_vectors_gensim_would_accept_wrongly_are_refused(tmp_path, content, fmt, message):
+    # NaN or 1e30 made gensim segfault when training word2vec from them; the others were read
+    # silently wrong (0-dimensional vectors, a row dropped)
+    (tmp_path / "v.txt").write_text(content)
+    with pytest.raises(UserError, match=message):
+        vector_files.load_file(tmp_path / "v.txt")
+    assert vector_files.guess_format(tmp_path / "v.txt") == fmt
+
+
+def test_formats_told_by_content_gzip_and_byte_order_mark(files, tmp_path):
+    import gzip
+
+    (tmp_path / "text.bin").write_bytes((files / "w2v.txt").read_bytes())  # text, named .bin
+    (tmp_path / "cc.en.vec.gz").write_bytes(gzip.compress((files / "w2v.txt").read_bytes()))
+    (tmp_path / "news.bin.gz").write_bytes(gzip.compress((files / "w2v.bin").read_bytes()))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + (files / "glove.txt").read_bytes())
+    for name, fmt in [("text.bin", "word2vec_text"), ("cc.en.vec.gz", "word2vec_text"),
+                      ("news.bin.gz", "word2vec_binary"), ("bom.txt", "glove_text")]:
+        assert vector_files.guess_format(tmp_path / name) == fmt, name
+        kv = vector_files.load_file(tmp_path / name)
+        assert list(kv.key_to_index) == WORDS, name  # 'happy', not '\ufeffhappy'
+        assert np.allclose(kv["sad"], VECTORS[1]), name
+
+
+def test_models_and_pickles_are_refused_unread(tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+
+    class Evil:  # unpickling it would create the marker file
+        def __reduce__(self):
+            return open, (str(marker), "w")
+
+    payload = pickle.dumps(Evil())
+    for name, data, message in [
+            ("w2v.model", payload, r"w2v.model: a pickled model .* pickles are never loaded"),
+            ("vectors.txt", payload, r"vectors.txt: a Python pickle; pickles are never loaded"),
+            ("cc.en.300.bin", (793712314).to_bytes(4, "little") + b"\0" * 64, r"a fastText model, not a vectors file.*\.vec")]:
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(UserError, match=message):
+            vector_files.load_file(tmp_path / name)
+    assert not marker.exists()
+    with pytest.raises(UserError, match=r"a folder; name the vectors file in it"):
+        vector_files.load_file(tmp_path)
+
+
+def test_local_archive_unpacked_afresh_never_beside_it(files, tmp_path):
+    import zipfile
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "vecs.zip", "w") as z:
+        z.write(files / "glove.txt", "v.txt")
+    cfg = {"source": str(folder / "vecs.zip"), "member": "v.txt", "format": "auto"}
+    assert np.allclose(vector_files.load(cfg, tmp_path / "dl")["sad"], VECTORS[1])
+    assert sorted(p.name for p in folder.iterdir()) == ["vecs.zip"]  # nothing written there
+    with zipfile.ZipFile(folder / "vecs.zip", "w") as z:  # the archive rewritten: its new content
+        z.writestr("v.txt", "happy 9 9 9 9\nsad 8 8 8 8\n")
+    assert np.allclose(vector_files.load(cfg, tmp_path / "dl")["sad"], [8, 8, 8, 8])

@@ -65,6 +65,22 @@ def test_urls_and_hub_ids_are_pinned_by_their_params(tmp_path):
     assert found["bert"] == {"param": "bert.model", "value": "org/model", "hub_revision": "0123abc"}
 
 
+def test_a_mistyped_model_path_is_not_taken_for_a_hub_id(tmp_path, monkeypatch):
+    # as a hub id it would wait on the network and blame the connection, or, online, load
+    # whatever the hub holds under that name
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "vectors.txt").write_text("a 1\n")
+    for name in ("models/my-bert", "./my-bert", "../x/my-bert", "a/b/c", str(tmp_path / "gone")):
+        with pytest.raises(UserError, match=rf"bert.model '{name}': no such folder"):
+            sources.fingerprints(params(tmp_path, bert=name))
+    with pytest.raises(UserError, match=r"bert.model 'vectors.txt' is a file, not a folder"):
+        sources.fingerprints(params(tmp_path, bert="vectors.txt"))
+    with pytest.raises(UserError, match=r"glove.source 'models' is a folder, not a file"):
+        sources.fingerprints(params(tmp_path, glove="models"))
+    assert sources.fingerprints(params(tmp_path, bert="org/my-bert"))["bert"]["value"] == "org/my-bert"
+
+
 @pytest.mark.parametrize("key, value, message", [
     ("glove", "nowhere/vectors.txt", "glove.source 'nowhere/vectors.txt': no such file"),
     ("names_file", "missing.txt", "ingest.labels.names_file 'missing.txt': no such file"),
