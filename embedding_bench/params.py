@@ -122,7 +122,8 @@ class Random(Section):
 
 class Glove(Section):
     source: str
-    sha256: Optional[str]
+    # checked here, not after a multi-GB download
+    sha256: Optional[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]]
     format: Literal["auto", "word2vec_binary", "word2vec_text", "glove_text"]
     member: Optional[str]
 

@@ -98,6 +98,10 @@ def bert(cfg):
     if name == PACKAGED:
         return _packaged("bert.model", "bert")
     if Path(name).exists() or looks_like_path(name):
+        if cfg.get("revision"):  # it would be ignored: a folder is pinned by its content
+            raise UserError(f"params.yaml: bert.revision {cfg['revision']!r} pins a hub model, but "
+                            f"bert.model {name!r} is a local folder (pinned by its content); set "
+                            f"bert.revision: null")
         return _local("bert.model", name, Path(name), "folder")
     return {"param": "bert.model", "value": name, "hub_revision": cfg.get("revision")}
 
