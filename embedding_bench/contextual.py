@@ -28,9 +28,6 @@ from embedding_bench.cnn import KimHead
 from embedding_bench.errors import UserError
 from embedding_bench.sources import bert_model_path
 
-OFFSET_POSITIONS = ("roberta", "xlm-roberta", "camembert", "longformer", "bertweet")
-
-
 def load_options(cfg):
     """Keyword arguments for from_pretrained: no hub call for a local directory."""
     path = bert_model_path(cfg["model"])
@@ -57,18 +54,20 @@ def load_tokenizer(cfg):
     tokenizer = _loaded(cfg, "tokenizer", lambda: AutoTokenizer.from_pretrained(path, use_fast=True, **options))
     config = _loaded(cfg, "config", lambda: AutoConfig.from_pretrained(path, **options))
     vocab_size = getattr(config, "vocab_size", None)
-    if vocab_size and len(tokenizer) < vocab_size / 2:
-        # a folder saved with model.save_pretrained alone: transformers builds a near-empty
-        # tokenizer from the config, and every word becomes [UNK] without an error
+    # half as many: a folder saved with model.save_pretrained alone, where transformers builds a
+    # near-empty tokenizer and every word becomes [UNK] without an error; more: another model's
+    # tokenizer, whose ids fall outside the embedding table
+    if vocab_size and not vocab_size / 2 <= len(tokenizer) <= vocab_size:
         raise UserError(f"params.yaml: bert.model {cfg['model']!r}: its tokenizer knows {len(tokenizer)} "
                         f"tokens, the model {vocab_size}: the tokenizer files are missing or not its "
                         f"own; save them beside the model (tokenizer.save_pretrained(folder))")
     return tokenizer
 
 
-def check_fits(cfg, config):
-    """The bert params that the model's config bounds, checked on loading: out of range, they
-    fail deep inside torch (an IndexError, a tensor-size error) or are silently clipped."""
+def check_fits(cfg, model):
+    """The bert params that the model bounds, checked on loading: out of range, they fail deep
+    inside torch (an IndexError, a tensor-size error) or are silently clipped."""
+    config = model.config
     name, layer, last_n, max_length = cfg["model"], cfg.get("layer", -1), cfg.get("last_n", 1), cfg.get("max_length")
     if getattr(config, "is_encoder_decoder", False):
         raise UserError(f"params.yaml: bert.model {name!r} is an encoder-decoder model "
@@ -85,8 +84,10 @@ def check_fits(cfg, config):
             raise UserError(f"params.yaml: bert.last_n is {last_n}, but {name!r} has {states} "
                             f"hidden states (the embeddings and {layers} layers); use 1..{states}")
     positions = getattr(config, "max_position_embeddings", None)
-    if positions and max_length:  # RoBERTa-style models number positions from padding_idx + 1 = 2
-        usable = positions - (2 if config.model_type in OFFSET_POSITIONS else 0)
+    # relative attention only (DeBERTa-v2/3) reads any length; RoBERTa-style models (RoBERTa,
+    # MPNet, XLM-R, data2vec ...) number positions from their embeddings' padding_idx + 1
+    if positions and max_length and getattr(config, "position_biased_input", True):
+        usable = positions - (getattr(getattr(model, "embeddings", None), "padding_idx", -1) + 1)
         if max_length > usable:
             raise UserError(f"params.yaml: bert.max_length is {max_length}, but {name!r} reads at "
                             f"most {usable} tokens; set bert.max_length to {usable} or less")
@@ -139,7 +140,7 @@ def load_model(cfg, dtype=torch.float32, device="cpu", pretrained=True):
     else:
         config = _loaded(cfg, "config", lambda: AutoConfig.from_pretrained(path, **options))
         model = AutoModel.from_config(config, trust_remote_code=options["trust_remote_code"])
-    check_fits(cfg, model.config)
+    check_fits(cfg, model)
     return model.to(device)
 
 

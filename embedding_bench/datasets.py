@@ -26,9 +26,10 @@ WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 
 MISSING = {"", "nan", "none", "null", "<na>"}
 # Columns the pipeline's tables hold beside the labels: a label may not be named like one.
 RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels", "_line", "_file")
-# Characters that join several labels in one cell, when they are not ingest.labels.separator
-# (a space only between names that are all labels: `anger joy`, not `no emotion`).
-JOINERS = "|;,/+ "
+# Characters that join several labels in one cell, when they are not ingest.labels.separator:
+# `anger;fear` is joined where any part is a label, `anger/joy` only where all are (`news` and
+# `news/politics` make a taxonomy, `very` and `very positive` a scale).
+JOINERS = {"|": any, ";": any, ",": all, "/": all, "+": all, " ": all}
 # Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
 MISPARSE = set("[]\"'")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
@@ -214,8 +215,11 @@ def read_file(path, cfg):
                                   for key in df.columns}
         elif fmt == "parquet":
             df = pd.read_parquet(path)
-            if any(name is not None for name in df.index.names):  # saved with set_index("id")
-                df = df.reset_index()
+            # the id saved as the index (set_index("id")): a column again; other index levels
+            # (a RangeIndex, `row`) are no data of the user's and are dropped, as before
+            wanted = [n for n in df.index.names if n in (cfg.get("id_column"), cfg.get("text_column"))
+                      and n not in df.columns]
+            df = df.reset_index(level=wanted) if wanted else df
             df.index = range(1, len(df) + 1)
             df.attrs["unit"] = "row"
         else:
@@ -412,11 +416,12 @@ def check_label_names(labels, where, separator=None, named=False):
                         + "; make them one spelling in the data or the names file")
     if separator is not None and not named:
         known = set(labels)
-        for joiner in JOINERS.replace(separator, ""):
-            # `anger;fear` is joined even where fear never stands alone; a space joins only labels
+        for joiner, which in JOINERS.items():
+            if joiner == separator:
+                continue
             joined = [name for name in labels
                       if len(parts := [p.strip() for p in name.split(joiner) if p.strip()]) >= 2
-                      and (all if joiner == " " else any)(part in known for part in parts)]
+                      and which(part in known for part in parts)]
             if joined:
                 raise UserError(f"{where}: labels like {joined[0]!r} are other labels joined by "
                                 f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
@@ -436,8 +441,8 @@ def ids(df, column, path):
     floats = df[column].map(lambda v: isinstance(v, float))
     if floats.any():  # JSON or Parquet; csv cells are text
         row = floats.idxmax()
-        raise UserError(f"{path}: {at(df, row)}: id {df.at[row, column]!r} is a number with a "
-                        f"fraction or exponent, which is not kept as written (1.50 reads as 1.5); "
+        raise UserError(f"{path}: {at(df, row)}: id {df.at[row, column]!r} is a floating-point number, "
+                        f"whose text is not the one written (1.50 reads as 1.5, 1e3 as 1000.0); "
                         f"write ids as strings or integers")
     return df[column].astype(str).str.strip()
 
@@ -447,7 +452,8 @@ def _refuse_header_rows(df, columns, path):
     has one) would become a text `text` with a label `labels`: refused when text, id and label
     column all hold their own names."""
     columns = [c for c in columns if c and c in df.columns]
-    same = pd.concat([df[c].map(_as_text).str.strip() == c for c in columns], axis=1).all(axis=1)
+    same = pd.concat([df[c].map(_as_text).str.strip().str.casefold() == c.casefold() for c in columns],
+                     axis=1).all(axis=1)
     if same.any():
         row = df.index[same][0]
         raise UserError(f"{path}: {at(df, row)} repeats the header ({', '.join(columns)}); if files were "

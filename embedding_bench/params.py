@@ -57,9 +57,11 @@ def _delimiter(value):
 
 def _encoding(name):
     try:
-        codecs.lookup(name)
+        text = codecs.lookup(name)._is_text_encoding  # hex, rot13 ... are codecs, not encodings
     except LookupError:
-        raise ValueError("not an encoding Python knows; e.g. utf-8, utf-16, latin-1, cp1252") from None
+        text = False
+    if not text:
+        raise ValueError("not an encoding Python knows; e.g. utf-8, utf-16, latin-1, cp1252")
     return name
 
 

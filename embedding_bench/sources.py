@@ -95,13 +95,16 @@ def bert(cfg):
     """bert.model: the package (its version), a local folder (its content) or a hub id (with
     bert.revision: the hub pins content by revision; unpinned, it may change there)."""
     name = cfg["model"]
+    local = name == PACKAGED or Path(name).exists() or looks_like_path(name)
+    if local and cfg.get("revision"):  # it would be ignored: a folder is pinned by its content
+        raise UserError(f"params.yaml: bert.revision {cfg['revision']!r} pins a hub model, but "
+                        f"bert.model {name!r} is {'the package' if name == PACKAGED else 'a local folder'} "
+                        f"(pinned by its {'version' if name == PACKAGED else 'content'}); set bert.revision: null")
     if name == PACKAGED:
         return _packaged("bert.model", "bert")
-    if Path(name).exists() or looks_like_path(name):
-        if cfg.get("revision"):  # it would be ignored: a folder is pinned by its content
-            raise UserError(f"params.yaml: bert.revision {cfg['revision']!r} pins a hub model, but "
-                            f"bert.model {name!r} is a local folder (pinned by its content); set "
-                            f"bert.revision: null")
+    if local:
+        if name.startswith("~"):
+            raise UserError(f"params.yaml: bert.model {name!r}: ~ is not expanded; write the full path")
         return _local("bert.model", name, Path(name), "folder")
     return {"param": "bert.model", "value": name, "hub_revision": cfg.get("revision")}
 

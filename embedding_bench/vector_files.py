@@ -99,27 +99,29 @@ def extract_member(archive, member, folder):
 
 def guess_format(path):
     """word2vec text, word2vec binary or GloVe text, from the content (a .gz or .bz2 file read
-    through, as gensim reads it): a `count dim` header line followed by a text line of a word
-    and dim numbers is word2vec text, followed by anything else binary; no header is GloVe."""
+    through, as gensim reads it): a `count dim` header line followed by a line of text, a word
+    and numbers split by single spaces as gensim splits them (their count is checked on
+    loading), is word2vec text, followed by anything else binary; no header is GloVe."""
     with gensim_utils.open(str(path), "rb") as f:
         first = f.readline().removeprefix(codecs.BOM_UTF8).split()
         second = f.readline()
     if not (len(first) == 2 and all(x.isdigit() for x in first)):
         return "glove_text"
     try:
-        fields = second.decode("utf-8").split()
+        fields = second.decode("utf-8").rstrip("\r\n").rstrip(" ").split(" ")
         [float(x) for x in fields[1:]]  # ValueError: not a row of text
     except (UnicodeDecodeError, ValueError):
         return "word2vec_binary"
-    return "word2vec_text" if len(fields) == int(first[1]) + 1 else "word2vec_binary"
+    return "word2vec_text" if len(fields) > 1 else "word2vec_binary"
 
 
 def _refuse_models(path):
     """Files that are models, not vectors: never unpickled, each named with what to export."""
-    if PICKLE_SUFFIXES & {s.lower() for s in path.suffixes}:
+    suffix = Path(path.name.lower().removesuffix(".gz").removesuffix(".bz2")).suffix  # cc.pt.300.vec: .vec
+    if suffix in PICKLE_SUFFIXES:
         raise UserError(f"{path}: a pickled model (.model, .pkl, .pt ...); pickles are never loaded "
                         f"(loading one can run any code): {EXPORT_HINT}")
-    with open(path, "rb") as f:
+    with gensim_utils.open(str(path), "rb") as f:  # through gzip, as gensim would read it
         magic = f.read(4)
     if magic == FASTTEXT_MAGIC:
         raise UserError(f"{path}: a fastText model, not a vectors file: {EXPORT_HINT}")
@@ -132,8 +134,9 @@ def _check_loaded(kv, path, fmt):
     if kv.vector_size == 0 or not len(kv.index_to_key):
         raise UserError(f"{path}: no numbers after the words (0 dimensions); the values must be "
                         f"separated by single spaces (a tab-separated file?)")
-    bad = ~np.isfinite(kv.vectors).all(axis=1) | (np.abs(kv.vectors) > MAX_ABS_VALUE).any(axis=1)
-    if bad.any():
+    low, high = kv.vectors.min(), kv.vectors.max()  # NaN if any is; no copy of a multi-GB matrix
+    if not -MAX_ABS_VALUE <= low <= high <= MAX_ABS_VALUE:
+        bad = np.array([not np.all(np.abs(row) <= MAX_ABS_VALUE) for row in kv.vectors])
         words = [kv.index_to_key[i] for i in np.flatnonzero(bad)[:3]]
         raise UserError(f"{path}: {int(bad.sum())} vectors hold NaN, infinite or values beyond "
                         f"±{MAX_ABS_VALUE:g} (e.g. {words}); a broken file: re-export it")

@@ -85,6 +85,7 @@ def test_ingest_bad_input(project, csv, message):
      "bert: head 'label_tokens' and layer_decay 1.0 apply to fine-tuning only; set bert.finetune: true"),
     (lambda p: p["bert"].update(head="labels"), "bert.head is 'labels'; valid values: cnn, label_tokens"),
     (lambda p: p["glove"].update(sha256="abc"), "glove.sha256 is 'abc': string should match pattern"),
+    (lambda p: p["ingest"].update(encoding="hex"), "ingest.encoding is 'hex': not an encoding Python knows"),
     (lambda p: p["bert"].update(layer=-2, last_n=2),
      "bert: layer -2 with last_n 2: layer picks one hidden state and applies only with last_n: 1"),
     (lambda p: p["bert"].update(layer_decay=1.5, finetune=True),

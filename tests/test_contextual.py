@@ -315,6 +315,29 @@ def test_params_the_model_cannot_honour_are_refused_on_loading(tiny, tmp_path):
     contextual.load_model(tiny).save_pretrained(weights_only, safe_serialization=True)
     with pytest.raises(UserError, match=r"its tokenizer knows \d+ tokens, the model \d+: the tokenizer files are missing"):
         contextual.load_tokenizer({**tiny, "model": str(weights_only)})
+    foreign = tmp_path / "foreign"  # a tokenizer with more ids than the model has embeddings
+    tokenizer = contextual.load_tokenizer(tiny)
+    tokenizer.save_pretrained(foreign)
+    BertModel(BertConfig(vocab_size=len(tokenizer) - 1, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(foreign, safe_serialization=True)
+    with pytest.raises(UserError, match=rf"its tokenizer knows {len(tokenizer)} tokens, the model {len(tokenizer) - 1}"):
+        contextual.load_tokenizer({**tiny, "model": str(foreign)})
+
+
+def test_positions_bound_as_each_family_numbers_them(tmp_path):
+    from transformers import DebertaV2Config, DebertaV2Model, RobertaConfig, RobertaModel
+
+    small = dict(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                 intermediate_size=32, max_position_embeddings=66)
+    RobertaModel(RobertaConfig(**small)).save_pretrained(tmp_path / "roberta", safe_serialization=True)
+    roberta = {"model": str(tmp_path / "roberta"), "revision": None, "trust_remote_code": False}
+    with pytest.raises(UserError, match=r"bert.max_length is 65, but .* reads at most 64 tokens"):
+        contextual.load_model({**roberta, "max_length": 65})  # positions start at padding_idx + 1 = 2
+    assert contextual.load_model({**roberta, "max_length": 64}) is not None
+    DebertaV2Model(DebertaV2Config(**small, relative_attention=True, position_biased_input=False)) \
+        .save_pretrained(tmp_path / "deberta", safe_serialization=True)
+    deberta = {"model": str(tmp_path / "deberta"), "revision": None, "trust_remote_code": False}
+    assert contextual.load_model({**deberta, "max_length": 512}) is not None  # relative positions only
 
 
 def test_an_encoder_decoder_model_is_refused(tmp_path):

@@ -277,7 +277,7 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
     # a header read as data would add a text 'text' and a label 'labels'
     ('id,text,labels\n1,a,"anger,joy"\n2,b,joy\nid,text,labels\n3,c,anger\n', {"labels": LONG},
      r"data.csv: line 4 repeats the header \(text, id, labels\); if files were joined"),
-    ("id,text,labels\n1,a,joy\n2,b,anger\n", {"labels": LONG, "header": False, "column_names": ["id", "text", "labels"]},
+    ("ID,Text,Labels\n1,a,joy\n2,b,anger\n", {"labels": LONG, "header": False, "column_names": ["id", "text", "labels"]},
      r"data.csv: line 1 repeats the header"),
     ("id,text,labels\n1,a,anger joy\n2,b,joy\n3,c,anger\n", {"labels": LONG},
      r"labels like 'anger joy' are other labels joined by ' '"),
@@ -290,7 +290,7 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
      '{"id": 3, "text": "c", "labels": null}\n', {"files": {"all": "data.jsonl"}, "labels": LONG},
      r"data.jsonl: line 2 has no 'labels' key \(1 such records; a misspelt key\?\)"),
     ('{"id": 1.50, "text": "a", "joy": 1, "sad": 0}\n{"id": 2, "text": "b", "joy": 0, "sad": 1}\n',
-     {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 1: id 1.5 is a number with a fraction"),
+     {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 1: id 1.5 is a floating-point number"),
     ("PK\x03\x04 not really a workbook", {"files": {"all": "data.xlsx"}},
      r"data.xlsx: spreadsheets are not read; save the sheet as CSV UTF-8"),
     ("id,text,joy,sad\n1,caf\u00e9 \U0001F600,1,0\n2,b,0,1\n", {"encoding": "cp1252"},
@@ -355,6 +355,17 @@ def test_padded_names_and_ids_are_stripped_and_a_parquet_index_is_a_column(tmp_p
     pd.DataFrame({"id": ["7", "8"], "text": ["a", "b"], "joy": [1, 0], "sad": [0, 1]}).set_index("id") \
         .to_parquet(tmp_path / "data.parquet")  # the id saved as the index, as set_index leaves it
     assert ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"})).table["id"].tolist() == ["7", "8"]
+    frame = pd.DataFrame({"id": ["7", "8"], "text": ["a", "b"], "joy": [1, 0], "sad": [0, 1]})
+    for indexed in (frame.set_index("id", drop=False), frame.rename_axis("row")):  # neither is data
+        indexed.to_parquet(tmp_path / "data.parquet")
+        result = ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}))
+        assert result.labels == ["joy", "sad"] and result.table["id"].tolist() == ["7", "8"]
+
+
+def test_label_taxonomies_and_scales_are_not_joined_labels(tmp_path):
+    write(tmp_path, "data.csv", 'id,text,labels\n1,a,"sports,sports/football"\n2,b,politics\n'
+                                '3,c,sports+\n')
+    assert ingest(ingest_cfg(tmp_path, labels=LONG)).labels == ["politics", "sports", "sports+", "sports/football"]
 
 
 def test_names_file_encoding_and_duplicates_refused(tmp_path):

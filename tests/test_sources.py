@@ -79,10 +79,13 @@ def test_a_mistyped_model_path_is_not_taken_for_a_hub_id(tmp_path, monkeypatch):
     with pytest.raises(UserError, match=r"glove.source 'models' is a folder, not a file"):
         sources.fingerprints(params(tmp_path, glove="models"))
     assert sources.fingerprints(params(tmp_path, bert="org/my-bert"))["bert"]["value"] == "org/my-bert"
-    local = params(tmp_path, bert="models")
-    local["bert"]["revision"] = "v1.0"  # ignored for a folder, so refused
-    with pytest.raises(UserError, match=r"bert.revision 'v1.0' pins a hub model, but bert.model 'models' is a local folder"):
-        sources.fingerprints(local)
+    for local, what in (("models", "a local folder"), ("package", "the package")):
+        pinned = params(tmp_path, bert=local)
+        pinned["bert"]["revision"] = "v1.0"  # ignored for a folder or the package, so refused
+        with pytest.raises(UserError, match=rf"bert.revision 'v1.0' pins a hub model, but bert.model '{local}' is {what}"):
+            sources.fingerprints(pinned)
+    with pytest.raises(UserError, match=r"bert.model '~/my-bert': ~ is not expanded; write the full path"):
+        sources.fingerprints(params(tmp_path, bert="~/my-bert"))
 
 
 @pytest.mark.parametrize("key, value, message", [
