@@ -11,6 +11,7 @@ vectors files; their .vec / save_word2vec_format export is.
 
 import codecs
 import shutil
+import sys
 import tarfile
 import tempfile
 import urllib.request
@@ -107,12 +108,15 @@ def guess_format(path):
         second = f.readline()
     if not (len(first) == 2 and all(x.isdigit() for x in first)):
         return "glove_text"
+    dim = int(first[1])
     try:
         fields = second.decode("utf-8").rstrip("\r\n").rstrip(" ").split(" ")
-        [float(x) for x in fields[1:]]  # ValueError: not a row of text
+        # the last numbers only: a word may hold spaces (GloVe 840B's ". . ."); too few numbers
+        # is still text, a ragged row named on loading
+        [float(x) for x in fields[1:][-dim:]]  # ValueError: not a row of text
     except (UnicodeDecodeError, ValueError):
         return "word2vec_binary"
-    return "word2vec_text" if len(fields) > 1 else "word2vec_binary"
+    return "word2vec_text" if dim and len(fields) > 1 else "word2vec_binary"
 
 
 def _refuse_models(path):
@@ -167,33 +171,100 @@ def load_file(path, fmt="auto"):
         kv = KeyedVectors.load_word2vec_format(  # utf-8-sig: a byte-order mark is not in the first word
             str(path), binary=fmt == "word2vec_binary", no_header=fmt == "glove_text", encoding="utf-8-sig")
     except (ValueError, TypeError, IndexError, UnicodeDecodeError, EOFError) as e:
-        ragged = None if fmt == "word2vec_binary" else first_ragged_line(path, fmt)
-        if ragged:
-            raise UserError(f"{path}: cannot be read as {fmt}: {ragged}; every line must be a "
-                            f"word and the same number of numbers (or set glove.format)") from None
-        raise UserError(f"{path}: cannot be read as {fmt} ({type(e).__name__}: {e}); check the "
-                        f"file, or set glove.format") from None
+        if fmt == "word2vec_binary":
+            raise UserError(f"{path}: cannot be read as {fmt} ({type(e).__name__}: {e}); check the "
+                            f"file, or set glove.format") from None
+        kv = read_text_skipping_spaced_words(path, fmt)  # UserError naming the line if ragged
     _check_loaded(kv, path, fmt)
+    return _without_duplicate_slots(kv, path)
+
+
+def _text_rows(path, fmt):
+    """(line number, word, values as strings) of a text vectors file, and its width (the header's
+    dimension, or the first row's count of numbers, as gensim takes it)."""
+    f = gensim_utils.open(str(path), "rb")
+    width = None
+    if fmt == "word2vec_text":
+        width = int(f.readline().removeprefix(codecs.BOM_UTF8).split()[1])
+
+    def rows():
+        nonlocal width
+        with f:
+            for number, line in enumerate(f, start=2 if fmt == "word2vec_text" else 1):
+                try:
+                    text = line.removeprefix(codecs.BOM_UTF8).decode("utf-8").rstrip()
+                except UnicodeDecodeError as e:
+                    raise UserError(f"{path}: cannot be read as {fmt}: line {number} is not UTF-8 "
+                                    f"({e.reason} at byte {e.start}); a binary file (set glove.format) "
+                                    f"or another encoding (re-export the vectors as UTF-8)") from None
+                if not text:
+                    continue
+                fields = text.split(" ")  # as gensim splits: a no-break space is inside a word
+                width = width or len(fields) - 1
+                yield number, fields, width
+    return rows()
+
+
+def _is_number(field):
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def read_text_skipping_spaced_words(path, fmt):
+    """A text vectors file gensim refused, read if its only fault is words holding spaces, as
+    GloVe 840B has a few hundred ('. . .', 'at name@domain.com'): the last `width` fields are the
+    numbers. No token this pipeline makes holds a space, so those rows could never be looked up:
+    they are skipped and counted. Any other break of the file's shape is a UserError naming the
+    line (what gensim's error does not say)."""
+    words, rows, spaced = [], [], []
+    for number, fields, width in _text_rows(path, fmt):
+        extra = len(fields) - 1 - width
+        # more fields than numbers is a spaced word only if the word part does not end in a
+        # number: "happy 0.1 0.2 0.3 0.4" in a 3-dimensional file is a broken row, not a word
+        if extra < 0 or (extra > 0 and _is_number(fields[extra])):
+            raise UserError(f"{path}: cannot be read as {fmt}: line {number} has {len(fields) - 1} "
+                            f"numbers, not {width} like the others; every line must be a word and "
+                            f"the same number of numbers (or set glove.format)")
+        try:
+            values = np.array(fields[-width:], dtype=np.float32)
+        except ValueError:
+            raise UserError(f"{path}: cannot be read as {fmt}: line {number} holds a value that is "
+                            f"not a number (or set glove.format)") from None
+        if extra:
+            spaced.append(" ".join(fields[:extra + 1]))
+            continue
+        words.append(fields[0])
+        rows.append(values)
+    if spaced:
+        print(f"note: {path}: {len(spaced)} rows skipped whose word holds spaces (e.g. "
+              f"{spaced[:3]}): no token holds a space, so none could be looked up", file=sys.stderr)
+    if not rows:
+        return KeyedVectors(0)  # refused by _check_loaded
+    # laid out as gensim lays a file with repeated words out (each word's first row; the later
+    # rows counted and removed by _without_duplicate_slots, the one place for that)
+    kv = KeyedVectors(len(rows[0]))
+    kv.vectors, kv.index_to_key, kv.key_to_index = np.vstack(rows), words, {}
+    for i, word in enumerate(words):
+        kv.key_to_index.setdefault(word, i)
     return kv
 
 
-def first_ragged_line(path, fmt):
-    """Where a text vectors file breaks its own shape (what gensim's error does not say), or None."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        width = None
-        for number, line in enumerate(f, start=1):
-            fields = line.rstrip("\n").split(" ")
-            if number == 1 and fmt == "word2vec_text":
-                width = int(fields[1]) if len(fields) == 2 and fields[1].isdigit() else None
-                continue
-            width = width or len(fields) - 1
-            if len(fields) - 1 != width:
-                return f"line {number} has {len(fields) - 1} numbers, not {width} like the others"
-            try:
-                [float(x) for x in fields[1:]]
-            except ValueError:
-                return f"line {number} holds a value that is not a number"
-    return None
+def _without_duplicate_slots(kv, path):
+    """gensim keeps the first row of a word that repeats and leaves an empty slot (key None, a
+    zero vector) for each later one; they are removed and counted here, never silent."""
+    unique = len(kv.key_to_index)
+    if unique == len(kv.index_to_key):
+        return kv
+    keys = list(kv.key_to_index)  # insertion order: each word where it first appeared
+    vectors = kv.vectors[[kv.key_to_index[k] for k in keys]]
+    print(f"note: {path}: {len(kv.index_to_key) - unique} rows repeat a word already read; the "
+          f"first row of each word is used, as gensim reads it", file=sys.stderr)
+    clean = KeyedVectors(kv.vector_size, count=0, dtype=vectors.dtype)
+    clean.add_vectors(keys, vectors)
+    return clean
 
 
 class PackagedGlove:

@@ -199,3 +199,43 @@ def test_a_word_with_a_unicode_space_is_one_word_of_a_text_file(tmp_path):
     (tmp_path / "v.vec").write_text("2 3\nhappy 0.1 0.2\nsad 1 2 3\n")  # ragged: told as text, named
     with pytest.raises(UserError, match=r"line 2 has 2 numbers, not 3"):
         vector_files.load_file(tmp_path / "v.vec")
+
+
+def test_words_holding_spaces_skipped_and_counted_like_glove_840b(tmp_path, capsys):
+    # GloVe 840B has a few hundred 'words' with spaces ('. . .'); gensim refused the whole file.
+    # No token holds a space, so those rows are skipped, and the count is told
+    rows = "the 0.1 0.2 0.3\n. . . 0.4 0.5 0.6\nat name@x.com 1 1 1\ncat 0.7 0.8 0.9\n"
+    for name, content in [("glove.txt", rows), ("w2v.vec", "4 3\n" + rows)]:
+        (tmp_path / name).write_text(content)
+        kv = vector_files.load_file(tmp_path / name)
+        assert kv.index_to_key == ["the", "cat"] and kv.vectors.shape == (2, 3)
+        assert np.allclose(kv["cat"], [0.7, 0.8, 0.9])
+        assert "2 rows skipped whose word holds spaces (e.g. ['. . .', 'at name@x.com'])" in \
+            capsys.readouterr().err
+    (tmp_path / "w2v.vec").write_text("2 3\n. . . 0.4 0.5 0.6\ncat 0.7 0.8 0.9\n")  # spaced 2nd line
+    assert vector_files.guess_format(tmp_path / "w2v.vec") == "word2vec_text"
+    # one number too many is a broken row, not the word 'happy 0.1': refused, named
+    (tmp_path / "glove.txt").write_text("the 0.1 0.2 0.3\nhappy 0.1 0.2 0.3 0.4\n")
+    with pytest.raises(UserError, match=r"glove.txt: cannot be read as glove_text: line 2 has 4 "
+                                        r"numbers, not 3"):
+        vector_files.load_file(tmp_path / "glove.txt")
+    (tmp_path / "glove.txt").write_bytes(b"the 0.1 0.2 0.3\ncaf\xe9 0.1 0.2 0.3\n")  # Latin-1
+    with pytest.raises(UserError, match=r"glove.txt: cannot be read as glove_text: line 2 is not UTF-8 .*re-export"):
+        vector_files.load_file(tmp_path / "glove.txt")
+
+
+@pytest.mark.parametrize("fmt", ["glove_text", "word2vec_text", "word2vec_binary"])
+def test_a_repeated_word_keeps_its_first_row_counted_no_empty_slot(tmp_path, capsys, fmt):
+    # gensim kept the first row and left a slot with key None and a zero vector per repeat
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(3)
+    kv.index_to_key = ["the", "cat", "the"]
+    kv.key_to_index = {"the": 0, "cat": 1}
+    kv.vectors = np.array([[0.1, 0.2, 0.3], [0.7, 0.8, 0.9], [1, 1, 1]], dtype=np.float32)
+    path = tmp_path / "v"
+    kv.save_word2vec_format(str(path), binary=fmt == "word2vec_binary", write_header=fmt != "glove_text")
+    loaded = vector_files.load_file(path, fmt)
+    assert loaded.index_to_key == ["the", "cat"] and len(loaded) == 2
+    assert np.allclose(loaded.vectors, [[0.1, 0.2, 0.3], [0.7, 0.8, 0.9]])
+    assert "1 rows repeat a word already read; the first row of each word is used" in capsys.readouterr().err
