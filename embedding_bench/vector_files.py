@@ -10,6 +10,8 @@ vectors files; their .vec / save_word2vec_format export is.
 """
 
 import codecs
+import collections
+import itertools
 import shutil
 import sys
 import tarfile
@@ -133,11 +135,15 @@ def _refuse_models(path):
         raise UserError(f"{path}: a Python pickle; pickles are never loaded: {EXPORT_HINT}")
 
 
+def _no_numbers(path):
+    return UserError(f"{path}: no numbers after the words (0 dimensions); the values must be "
+                     f"separated by single spaces (a tab-separated file?)")
+
+
 def _check_loaded(kv, path, fmt):
     """What gensim accepts without a word but would train or compare on wrong vectors."""
     if kv.vector_size == 0 or not len(kv.index_to_key):
-        raise UserError(f"{path}: no numbers after the words (0 dimensions); the values must be "
-                        f"separated by single spaces (a tab-separated file?)")
+        raise _no_numbers(path)
     low, high = kv.vectors.min(), kv.vectors.max()  # NaN if any is; no copy of a multi-GB matrix
     if not -MAX_ABS_VALUE <= low <= high <= MAX_ABS_VALUE:
         bad = np.array([not np.all(np.abs(row) <= MAX_ABS_VALUE) for row in kv.vectors])
@@ -151,6 +157,9 @@ def _check_loaded(kv, path, fmt):
         if rows > declared:  # gensim reads the header's count of rows and ignores the rest
             raise UserError(f"{path}: the header line says {declared} vectors, the file holds {rows} "
                             f"rows; the rest would be dropped: fix the count in the first line")
+        if rows < declared:
+            raise UserError(f"{path}: the header line says {declared} vectors, the file holds {rows} "
+                            f"rows: a truncated file? download it again, or fix the count")
 
 
 def load_file(path, fmt="auto"):
@@ -167,6 +176,7 @@ def load_file(path, fmt="auto"):
     fmt = guess_format(path) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise UserError(f"glove.format is {fmt!r}; valid values: auto, {', '.join(FORMATS)}")
+    kv = None
     try:
         kv = KeyedVectors.load_word2vec_format(  # utf-8-sig: a byte-order mark is not in the first word
             str(path), binary=fmt == "word2vec_binary", no_header=fmt == "glove_text", encoding="utf-8-sig")
@@ -174,21 +184,23 @@ def load_file(path, fmt="auto"):
         if fmt == "word2vec_binary":
             raise UserError(f"{path}: cannot be read as {fmt} ({type(e).__name__}: {e}); check the "
                             f"file, or set glove.format") from None
+    if kv is None:  # outside the except: its traceback would keep gensim's half-filled matrix alive
         kv = read_text_skipping_spaced_words(path, fmt)  # UserError naming the line if ragged
     _check_loaded(kv, path, fmt)
     return _without_duplicate_slots(kv, path)
 
 
+# Rows read before a GloVe file's width is fixed: the commonest count of numbers among them (not
+# the first row's, as gensim takes it: that row may be a word holding spaces, or the broken one)
+WIDTH_SAMPLE_ROWS = 1000
+
+
 def _text_rows(path, fmt):
-    """(line number, word, values as strings) of a text vectors file, and its width (the header's
-    dimension, or the first row's count of numbers, as gensim takes it)."""
+    """The width (numbers per row: the header's dimension, or for GloVe the commonest among the
+    first rows) and the (line number, fields) of each non-blank row of a text vectors file."""
     f = gensim_utils.open(str(path), "rb")
-    width = None
-    if fmt == "word2vec_text":
-        width = int(f.readline().removeprefix(codecs.BOM_UTF8).split()[1])
 
     def rows():
-        nonlocal width
         with f:
             for number, line in enumerate(f, start=2 if fmt == "word2vec_text" else 1):
                 try:
@@ -197,12 +209,21 @@ def _text_rows(path, fmt):
                     raise UserError(f"{path}: cannot be read as {fmt}: line {number} is not UTF-8 "
                                     f"({e.reason} at byte {e.start}); a binary file (set glove.format) "
                                     f"or another encoding (re-export the vectors as UTF-8)") from None
-                if not text:
-                    continue
-                fields = text.split(" ")  # as gensim splits: a no-break space is inside a word
-                width = width or len(fields) - 1
-                yield number, fields, width
-    return rows()
+                if text:
+                    yield number, text.split(" ")  # as gensim splits: a no-break space is in a word
+
+    if fmt == "word2vec_text":
+        header = f.readline().removeprefix(codecs.BOM_UTF8).split()
+        if not (len(header) == 2 and all(x.isdigit() for x in header) and int(header[1]) > 0):
+            raise UserError(f"{path}: cannot be read as {fmt}: line 1 is not a 'count dimensions' header; "
+                            f"a file without it is glove_text (set glove.format)")
+        return int(header[1]), rows()
+    lines = rows()
+    head = list(itertools.islice(lines, WIDTH_SAMPLE_ROWS))
+    counts = collections.Counter(len(fields) - 1 for _, fields in head if len(fields) > 1)
+    # a tie goes to the fewer numbers: a word holding spaces adds fields, never removes any
+    width = max(counts, key=lambda n: (counts[n], -n), default=0)
+    return width, itertools.chain(head, lines)
 
 
 def _is_number(field):
@@ -219,15 +240,20 @@ def read_text_skipping_spaced_words(path, fmt):
     numbers. No token this pipeline makes holds a space, so those rows could never be looked up:
     they are skipped and counted. Any other break of the file's shape is a UserError naming the
     line (what gensim's error does not say)."""
+    width, lines = _text_rows(path, fmt)
+    if width == 0:
+        raise _no_numbers(path)
     words, rows, spaced = [], [], []
-    for number, fields, width in _text_rows(path, fmt):
+    for number, fields in lines:
         extra = len(fields) - 1 - width
-        # more fields than numbers is a spaced word only if the word part does not end in a
-        # number: "happy 0.1 0.2 0.3 0.4" in a 3-dimensional file is a broken row, not a word
-        if extra < 0 or (extra > 0 and _is_number(fields[extra])):
+        # more fields than numbers is a spaced word only if no part is empty and the last is no
+        # number: "happy 0.1 0.2 0.3 0.4" in a 3-dimensional file, or two spaces in a row, is a
+        # broken row; "1 1/2" a word
+        if extra < 0 or (extra > 0 and not (all(fields[:extra + 1]) and not _is_number(fields[extra]))):
             raise UserError(f"{path}: cannot be read as {fmt}: line {number} has {len(fields) - 1} "
                             f"numbers, not {width} like the others; every line must be a word and "
-                            f"the same number of numbers (or set glove.format)")
+                            f"the same number of numbers, separated by single spaces (or set "
+                            f"glove.format)")
         try:
             values = np.array(fields[-width:], dtype=np.float32)
         except ValueError:
@@ -235,17 +261,17 @@ def read_text_skipping_spaced_words(path, fmt):
                             f"not a number (or set glove.format)") from None
         if extra:
             spaced.append(" ".join(fields[:extra + 1]))
-            continue
-        words.append(fields[0])
-        rows.append(values)
+        else:
+            words.append(fields[0])
+            rows.append(values)
+    if not rows:
+        raise UserError(f"{path}: cannot be read as {fmt}: no row is a word followed by {width} numbers")
     if spaced:
         print(f"note: {path}: {len(spaced)} rows skipped whose word holds spaces (e.g. "
               f"{spaced[:3]}): no token holds a space, so none could be looked up", file=sys.stderr)
-    if not rows:
-        return KeyedVectors(0)  # refused by _check_loaded
     # laid out as gensim lays a file with repeated words out (each word's first row; the later
     # rows counted and removed by _without_duplicate_slots, the one place for that)
-    kv = KeyedVectors(len(rows[0]))
+    kv = KeyedVectors(width)
     kv.vectors, kv.index_to_key, kv.key_to_index = np.vstack(rows), words, {}
     for i, word in enumerate(words):
         kv.key_to_index.setdefault(word, i)

@@ -239,3 +239,27 @@ def test_a_repeated_word_keeps_its_first_row_counted_no_empty_slot(tmp_path, cap
     assert loaded.index_to_key == ["the", "cat"] and len(loaded) == 2
     assert np.allclose(loaded.vectors, [[0.1, 0.2, 0.3], [0.7, 0.8, 0.9]])
     assert "1 rows repeat a word already read; the first row of each word is used" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content, fmt, message", [
+    ("5 3\nthe 0.1 0.2 0.3\ncat 0.4 0.5 0.6\n", "auto", r"header line says 5 vectors, the file holds 2 rows: a truncated"),
+    ("the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\n", "word2vec_text", r"line 1 is not a 'count dimensions' header"),
+    ("3\nthe 0.1 0.2 0.3\n", "word2vec_text", r"line 1 is not a 'count dimensions' header"),
+    ("7\nthe 0.1 0.2 0.3\ncat 0.4 0.5 0.6\n", "auto", r"line 1 has 0 numbers, not 3"),
+    ("1\n2\ncat 5\n", "auto", r"line 1 has 0 numbers, not 1"),
+    ("the 0.1 0.2 0.3\nhappy  0.1 0.2 0.3\ncat 1 2 3\n", "auto", r"line 2 has 4 numbers, not 3"),  # two spaces
+    ("the 0.1 0.2 0.3\n happy 0.1 0.2 0.3\ncat 1 2 3\n", "auto", r"line 2 has 4 numbers, not 3"),
+    ("2 3\n. . . 0.4 0.5 0.6\n, , 0.1 0.2 0.3\n", "auto", r"no row is a word followed by 3 numbers"),
+])
+def test_rows_that_are_broken_not_spaced_words_are_refused(tmp_path, content, fmt, message):
+    # found by review: these were read as spaced words to skip, or loaded short, or a traceback
+    (tmp_path / "v.txt").write_text(content)
+    with pytest.raises(UserError, match=message):
+        vector_files.load_file(tmp_path / "v.txt", fmt)
+
+
+def test_a_spaced_word_on_the_first_line_does_not_set_the_width(tmp_path, capsys):
+    (tmp_path / "v.txt").write_text(". . . 0.4 0.5 0.6\nthe 0.1 0.2 0.3\ncat 1 2 3\n")
+    kv = vector_files.load_file(tmp_path / "v.txt")
+    assert kv.index_to_key == ["the", "cat"] and np.allclose(kv["cat"], [1, 2, 3])
+    assert "1 rows skipped whose word holds spaces (e.g. ['. . .'])" in capsys.readouterr().err
