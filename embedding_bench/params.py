@@ -26,6 +26,7 @@ Positive = Annotated[int, Field(ge=1)]
 PositiveReal = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(gt=0, lt=1)]
 Fraction = Annotated[float, Field(ge=0, lt=1)]  # may be 0, as dropout and warm-up may
+Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what numpy, torch and gensim all accept
 
 # The preprocessing steps and their values (the first is "do nothing"), implemented by text.py,
 # whose stop-word lists and stemmers have exactly these names.
@@ -96,11 +97,11 @@ class Ingest(Section):
     on_bad_rows: Literal["drop", "error"]
     max_chars: Optional[Positive]
     max_rows: Optional[Positive] = None
-    max_rows_seed: int = 0
+    max_rows_seed: Seed = 0
 
 
 class Split(Section):
-    seed: int
+    seed: Seed
     test_size: Share
     val_size: Share
 
@@ -229,7 +230,7 @@ class Evaluate(Section):
 
 
 class Probe(Section):
-    seed: int
+    seed: Seed
     typo_rate: Annotated[float, Field(ge=0, le=1)]
 
 
@@ -244,7 +245,7 @@ class Params(Section):
     dataset: str
     preprocessing: str
     embedding: Literal[EMBEDDINGS]
-    seed: int
+    seed: Seed
     device: str = Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")
     ingest: Ingest
     split: Split

@@ -37,6 +37,10 @@ def train_word2vec(token_lists, cfg, seed, init=None):
                      sg=cfg["sg"], negative=cfg["negative"], epochs=cfg["epochs"], seed=seed,
                      workers=1)
     model.build_vocab(sentences)
+    if not model.wv.key_to_index:  # gensim: "you must first build vocabulary" from train()
+        raise UserError(f"params.yaml: word2vec.min_count is {cfg['min_count']}: no word occurs that "
+                        f"often in the {len(sentences)} training texts, so word2vec has nothing to "
+                        f"learn; lower it")
     if init is not None:
         for word, i in model.wv.key_to_index.items():
             vector = lookup(init, word)

@@ -8,13 +8,14 @@ import numpy as np
 import torch
 
 PAD, UNK = "<pad>", "<unk>"
+SPECIALS = (PAD, UNK)  # the vocabulary's first ids, before the words
 
 
 def build_vocab(token_lists, min_count=1):
     """Training-split words seen at least `min_count` times, most frequent first (ties by word)."""
     counts = Counter(t for tokens in token_lists for t in tokens)
     words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
-    return [PAD, UNK] + words
+    return [*SPECIALS, *words]
 
 
 def oov_rates(token_lists, known):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from embedding_bench import fileio, params, static_embeddings
 from embedding_bench.cli import arguments, stage_main
-from embedding_bench.vocab import build_vocab, oov_rates
+from embedding_bench.errors import UserError
+from embedding_bench.vocab import SPECIALS, build_vocab, oov_rates
 
 
 @stage_main
@@ -23,14 +24,19 @@ def main():
     tables, _ = fileio.read_preprocessed(args.data)
     train_tokens = tables["train"]["tokens"].tolist()
     vocab = build_vocab(train_tokens, p["vocab"]["min_count"])
+    if len(vocab) == len(SPECIALS):  # every token would be <unk>: the CNN would learn from nothing
+        raise UserError(f"params.yaml: vocab.min_count is {p['vocab']['min_count']}: no word occurs "
+                        f"that often in the training texts, so every token would be unknown; lower it")
     extra = static_embeddings.extra_sentences(p) if p["embedding"] == "word2vec" else []
     matrix, known, trained = static_embeddings.word_vectors(p, train_tokens, vocab, Path(args.downloads),
                                                             extra)
     if not isinstance(known, set):  # pretrained vectors: the words they have, exact or lowercase
         types = {t for df in tables.values() for toks in df["tokens"] for t in toks}
         known = {t for t in types if static_embeddings.lookup(known, t) is not None}
+    # a token gets its vector only through the vocabulary (vocab.min_count): the rest are <unk>
+    known &= set(vocab[len(SPECIALS):])
     report = {"computed": 1, "vocabulary_size": len(vocab),
-              "vocabulary_with_vectors": sum(w in known for w in vocab[2:])}
+              "vocabulary_with_vectors": len(known)}
     for name, df in tables.items():
         report[name] = oov_rates(df["tokens"], known)
     if extra:

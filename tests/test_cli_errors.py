@@ -1,5 +1,6 @@
 """Bad input through the real stage commands: a clear message, exit status 2, no output written."""
 
+import json
 import subprocess
 import sys
 
@@ -95,6 +96,8 @@ def test_ingest_bad_input(project, csv, message):
     (lambda p: p["ingest"].update(delimiter=";;"), "ingest.delimiter is ';;': use one character, e.g. ';'"),
     (lambda p: p["ingest"].update(delimiter="\\t"),
      "use one character, e.g. ';' or \"\\t\" in double quotes (in single quotes YAML reads '\\t' as two characters)"),
+    (lambda p: p.update(seed=-1), "seed is -1: input should be greater than or equal to 0"),
+    (lambda p: p["split"].update(seed=2**32), "split.seed is 4294967296: input should be less than 4294967296"),
     (lambda p: p["ingest"]["labels"].update(names_file="names.txt"),
      "ingest.labels: names_file names the ids of the long layout; the wide layout takes"),
 ])
@@ -155,3 +158,32 @@ def test_no_training_label_at_all_is_refused_at_split(project):
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "no training text has any label (29 texts): nothing to learn" in result.stderr
     assert not (project.dir / "out" / "split").exists()
+
+
+def test_a_min_count_that_leaves_no_word_is_refused(project):
+    # found by a newcomer: vocab.min_count trained a CNN on <unk> only, with embed.json telling a
+    # 0.4% OOV rate; word2vec.min_count was gensim's "you must first build vocabulary" traceback
+    rows = "".join(f"{i},w{chr(97 + i // 26)}{chr(97 + i % 26)} common {('red', 'green', 'blue')[i % 3]},"
+                   f"{i % 2},{1 - i % 2}\n" for i in range(40))  # one word of its own per text
+    assert ingest_and_split(project, "id,text,joy,anger\n" + rows).returncode == 0
+    assert project("preprocess", "--variant", "light", "--split", "out/split", "--out", "out/light",
+                   "--report", "out/light.json").returncode == 0
+    embed = ("embed", "--data", "out/light", "--downloads", "out/downloads", "--out", "out/features",
+             "--report", "out/embed.json")
+    for section, message in [
+            ("vocab", "vocab.min_count is 1000: no word occurs that often in the training texts, so "
+                      "every token would be unknown"),
+            ("word2vec", "word2vec.min_count is 1000: no word occurs that often in the 29 training texts")]:
+        result = project(*embed, edit=lambda p: (p.update(embedding="word2vec", preprocessing="light"),
+                                                 p["vocab"].update(min_count=1), p["word2vec"].update(min_count=1),
+                                                 p[section].update(min_count=1000)))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert message in result.stderr
+        assert not (project.dir / "out" / "features").exists()
+    # the vocabulary's min_count also bounds the OOV rate told: a word under it is <unk>, whatever
+    # vectors word2vec learnt for it
+    ok = project(*embed, edit=lambda p: (p["vocab"].update(min_count=2), p["word2vec"].update(min_count=1)))
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads((project.dir / "out" / "embed.json").read_text())
+    assert report["vocabulary_size"] == 2 + 4 and report["vocabulary_with_vectors"] == 4  # common red green blue
+    assert report["train"]["oov_type_rate"] == round(29 / 33, 4)  # each text's own word
