@@ -25,6 +25,16 @@ def main():
     if no_positive:
         print(f"warning: labels with no positive example in training: {', '.join(no_positive)}")
     report["labels_without_training_examples"] = len(no_positive)
+    # a label on every training text teaches nothing and is predicted everywhere: it lifts Jaccard
+    # and micro-F1 alike for every embedding, and makes at_least_one: auto decide that every text
+    # has a label
+    always = [label for label in labels if report["train"][label] == len(parts["train"])]
+    if always:
+        print(f"warning: labels on every training text ({len(parts['train'])} texts): "
+              f"{', '.join(always)}; they carry no information and inflate jaccard and f1_micro for "
+              f"every model alike: drop them from ingest.labels to compare embeddings on the others",
+              file=sys.stderr)
+    report["labels_on_every_training_text"] = len(always)
     report["duplicates"] = duplicates(parts)
     leaked = {k: v for k, v in report["duplicates"].items() if k != "within_train" and v}
     if leaked:

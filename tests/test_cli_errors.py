@@ -122,6 +122,16 @@ def test_label_without_training_positives_is_warned_and_reported(project):
     assert '"labels_without_training_examples": 1' in (project.dir / "out/split.json").read_text()
 
 
+def test_a_label_on_every_training_text_is_warned_by_name(project):
+    # found by a newcomer: only scikit-learn's "Label 0 is present in all training examples" (an
+    # index among the trainable columns) told it, while the label lifted every model's Jaccard
+    rows = "".join(f"{i},text {i},1,{int(i % 2 == 0)}\n" for i in range(40))
+    result = ingest_and_split(project, "id,text,tweet,joy\n" + rows)
+    assert result.returncode == 0, result.stderr
+    assert "warning: labels on every training text (29 texts): tweet; they carry no information" in result.stderr
+    assert '"labels_on_every_training_text": 1' in (project.dir / "out/split.json").read_text()
+
+
 @pytest.mark.parametrize("bad_csv, bad_edit", [
     ("id,text,joy\n1,hi,1\n2,ho,\n", None),                         # a missing label cell
     ("id,text,joy\n1,hi,1\n", lambda p: p["train"].update(batch_size=0)),  # a param out of range
