@@ -47,8 +47,9 @@ AXES = ("model", "embedding", "preprocessing", "mode", "rule")
 # Params that only the CNN reads: a baseline row's configuration leaves them out.
 CNN_ONLY = ("embedding", "device", "vocab", "random", "word2vec", "glove", "bert", "cnn", "train")
 # Params the axis columns already show (never repeated as columns); short selector names for two.
-IN_AXES = ("dataset", "embedding", "preprocessing", "cnn.mode", "bert.finetune",
-           "evaluate.threshold", "evaluate.at_least_one")
+# Not evaluate.at_least_one: the rule shows it as resolved ("+top1" or not), and `auto` resolves
+# like true or false, so runs with auto and false could show as two rows told apart by nothing
+IN_AXES = ("dataset", "embedding", "preprocessing", "cnn.mode", "bert.finetune", "evaluate.threshold")
 ALIASES = {"threshold": "evaluate.threshold", "at_least_one": "evaluate.at_least_one"}
 PREDICTIONS = {"cnn": "", "baseline": "_baseline"}  # suffixes of dirs.predictions (dvc.yaml)
 PROBES = "metrics/probes.json"

@@ -154,6 +154,18 @@ def test_runs_differing_in_any_param_are_separate_configurations():
     assert set(baseline["cnn.filters"]) == {""}
 
 
+def test_at_least_one_auto_resolved_like_another_run_is_told_apart():
+    # found by a newcomer: auto (resolved to false) and false made two rows with the same rule,
+    # told apart by nothing
+    runs = [with_params(record("1", "glove", 1, 0.60), **{"evaluate.at_least_one": "auto"}),
+            with_params(record("2", "glove", 1, 0.60), **{"evaluate.at_least_one": False})]
+    exp = [{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
+            "experiments": [{"name": "e", "revs": [r]} for r in runs]}]
+    cnn = compare.leaderboard(compare.runs(compare.experiments(exp))).query("model == 'cnn'")
+    assert set(cnn["rule"]) == {"0.5"}
+    assert sorted(cnn["evaluate.at_least_one"]) == ["auto", "false"]
+
+
 def test_pair_selector_must_match_exactly_one_configuration():
     exp = [{"rev": "c0", "data": {"rev": "c0", "params": {}, "metrics": {}},
             "experiments": [{"name": "e", "revs": [with_params(record("1", "glove", 1, 0.6))]},
