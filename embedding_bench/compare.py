@@ -473,8 +473,11 @@ def paired(table, spec_a, spec_b, reader=read_per_text):
               "runs": {"a": len(a_rows) - len(a_unread), "b": len(b_rows) - len(b_unread)},
               "unread": a_unread + b_unread}
     if len(a_rows) > 1 and len(b_rows) > 1:
-        t = stats.ttest_ind(a_rows["jaccard"], b_rows["jaccard"], equal_var=False)
-        result["seeds"] = {"a": len(a_rows), "b": len(b_rows), "p": float(t.pvalue),
+        # seeds that all scored the same leave Welch's test nothing to weigh (SciPy warned of
+        # "catastrophic cancellation" and gave a p anyway): no p, and that is said
+        flat = [side for side, rows in (("A", a_rows), ("B", b_rows)) if rows["jaccard"].nunique() == 1]
+        t = None if flat else stats.ttest_ind(a_rows["jaccard"], b_rows["jaccard"], equal_var=False)
+        result["seeds"] = {"a": len(a_rows), "b": len(b_rows), "p": t and float(t.pvalue), "flat": flat,
                            "diff": float(a_rows["jaccard"].mean() - b_rows["jaccard"].mean())}
     return result
 
@@ -489,8 +492,11 @@ def describe(result):
              f"(95% interval {bs['low']:+.4f} to {bs['high']:+.4f}), p = {bs['p']:.4f}: {verdict} at 5%"]
     if "seeds" in result:
         s = result["seeds"]
-        lines.append(f"- over seeds ({s['a']} vs {s['b']}, Welch t-test): A - B = {s['diff']:+.4f}, "
-                     f"p = {s['p']:.4f}: {'significant' if s['p'] < 0.05 else 'not significant'} at 5%")
+        head = f"- over seeds ({s['a']} vs {s['b']}, Welch t-test): A - B = {s['diff']:+.4f}, "
+        lines.append(head + (f"p = {s['p']:.4f}: {'significant' if s['p'] < 0.05 else 'not significant'} at 5%"
+                             if s["p"] is not None else
+                             f"no test: every seed of {' and '.join(s['flat'])} scored the same Jaccard "
+                             f"(does the configuration use its seed?)"))
     lines += [f"- left out of the bootstrap: {reason}" for reason in result["unread"]]
     return "\n".join(lines)
 

@@ -102,6 +102,11 @@ def test_paired_test_on_predictions(monkeypatch, tmp_path):
     assert result["seeds"]["diff"] == pytest.approx(0.62 - 0.56) and result["seeds"]["p"] < 0.05
     assert "significant at 5%" in compare.describe(result)
     assert result["runs"] == {"a": 3, "b": 2} and result["unread"] == []
+    flat = compare.paired(table.assign(jaccard=np.where(table["embedding"] == "word2vec", 0.56,
+                                                         table["jaccard"])),
+                          "embedding=glove", "embedding=word2vec", reader)
+    assert flat["seeds"]["p"] is None  # SciPy's p for a side without spread was noise
+    assert "no test: every seed of B scored the same Jaccard" in compare.describe(flat)
 
     def partly_cached(rev, model):  # one glove run's predictions are not in the local cache
         if rev == "3":
