@@ -223,9 +223,13 @@ def test_label_tokens_finetune_trains_saves_and_reloads(tiny, tmp_path):
     experiment.save(model, tmp_path / "model", config)
     loaded, loaded_config = experiment.load(tmp_path / "model")
     assert loaded_config["finetune_head"] == "label_tokens" and loaded.last_n == 2
+    saved, reloaded = model.state_dict(), loaded.state_dict()
+    assert saved.keys() == reloaded.keys() and all(torch.equal(saved[k], reloaded[k]) for k in saved)
     probs = predict(model, data["val"][0])
     assert probs.shape == (6, 3)
-    np.testing.assert_allclose(predict(loaded, data["val"][0]), probs, atol=1e-6)
+    # the same weights, but not the same float32 sums: on an avx512 machine the two copies' kernels
+    # differed by 5.5e-6 (each is deterministic on its own); on AVX2 ones by nothing
+    np.testing.assert_allclose(predict(loaded, data["val"][0]), probs, atol=2e-5)
 
 
 def test_packaged_minilm_label_prompt_covers_semeval_labels():
