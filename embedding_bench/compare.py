@@ -477,7 +477,7 @@ def paired(table, spec_a, spec_b, reader=read_per_text):
         # "catastrophic cancellation" and gave a p anyway): no p, and that is said
         flat = [side for side, rows in (("A", a_rows), ("B", b_rows)) if rows["jaccard"].nunique() == 1]
         t = None if flat else stats.ttest_ind(a_rows["jaccard"], b_rows["jaccard"], equal_var=False)
-        result["seeds"] = {"a": len(a_rows), "b": len(b_rows), "p": t and float(t.pvalue), "flat": flat,
+        result["seeds"] = {"a": len(a_rows), "b": len(b_rows), "p": None if t is None else float(t.pvalue), "flat": flat,
                            "diff": float(a_rows["jaccard"].mean() - b_rows["jaccard"].mean())}
     return result
 
