@@ -1,6 +1,6 @@
 """Token-feature extraction throughput, side by side on the same tweets and the same model:
 
-1. this pipeline's features stage (embedding_bench/contextual.extract: length-sorted batches, dynamic
+1. this pipeline's features stage (embedding_bench/token_features.extract: length-sorted batches, dynamic
    padding, inference_mode, bfloat16 where the CPU has it);
 2. sentence-transformers `encode(..., output_value="token_embeddings")` (its defaults, float32);
 3. transformers `pipeline("feature-extraction")` with batching (float32);
@@ -18,14 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from embedding_bench import contextual, sources
+from embedding_bench import devices, params, sources, token_features, transformer_models
 
 ROOT = Path(__file__).resolve().parents[1]
-CFG = {"model": "package", "revision": None, "trust_remote_code": False, "max_length": 128,
-       "layer": -1, "last_n": 1, "combine": "mean", "batch_size": 64}
+# the packaged MiniLM with the repository's bert params, 128 word pieces, 64 texts a batch
+CFG = params.load(ROOT / "params.yaml").bert.model_copy(update={"model": "package", "max_length": 128,
+                                                                "batch_size": 64, "layer": -1, "last_n": 1})
 
 
 def tweets(path, n):
@@ -68,29 +68,29 @@ def main():
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     texts = tweets(args.tsv, args.texts)
     path = sources.bert_model_path(sources.PACKAGED)
-    tokenizer = contextual.load_tokenizer(CFG)
-    n_tokens = sum(len(x) for x in contextual.encode_texts(tokenizer, texts, CFG["max_length"]))
-    dtype = contextual.pick_dtype("auto", "cpu")
+    tokenizer = transformer_models.load_tokenizer(CFG)
+    n_tokens = sum(len(x) for x in transformer_models.encode_texts(tokenizer, texts, CFG.max_length))
+    dtype = devices.pick_dtype("auto", "cpu")
     results = {}
 
     for name, dt in (("stage (" + str(dtype).split(".")[1] + ")", dtype), ("stage (float32)", torch.float32)):
-        model = contextual.load_model(CFG, dt)
+        model = transformer_models.load_model(CFG, dt)
         with tempfile.TemporaryDirectory() as tmp:
-            results[name] = timed(lambda: contextual.extract(model, tokenizer, texts, CFG,
-                                                             Path(tmp) / "f", desc=name))
+            results[name] = timed(lambda: token_features.extract(model, tokenizer, texts, CFG,
+                                                                 Path(tmp) / "f", desc=name))
 
     from sentence_transformers import SentenceTransformer
     st = SentenceTransformer(path, device="cpu")
     results["sentence-transformers encode"] = timed(lambda: st.encode(
-        texts, output_value="token_embeddings", batch_size=CFG["batch_size"]))
+        texts, output_value="token_embeddings", batch_size=CFG.batch_size))
 
     from transformers import pipeline
     pipe = pipeline("feature-extraction", model=path, tokenizer=path, device="cpu",
-                    batch_size=CFG["batch_size"])
+                    batch_size=CFG.batch_size)
     results["transformers pipeline"] = timed(lambda: pipe(texts, truncation=True,
-                                                          max_length=CFG["max_length"]))
+                                                          max_length=CFG.max_length))
 
-    model_cfg = contextual.load_model(CFG).config
+    model_cfg = transformer_models.load_model(CFG).config
     per_token = flops_per_token(model_cfg, n_tokens / len(texts))
     gemm = {str(dt).split(".")[1]: gemm_flops(dt) for dt in (torch.float32, torch.bfloat16)}
     print(f"\n{len(texts)} tweets, {n_tokens} word pieces, {per_token / 1e6:.1f} MFLOP per token, "

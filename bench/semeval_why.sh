@@ -16,8 +16,8 @@ embedding-bench compare --out results/why \
 python - <<'PY'
 # each run's probes and slices: flip rate per perturbation, slice Jaccard
 import json, subprocess
-from embedding_bench import compare
-records = compare.experiments(json.loads(subprocess.run(["dvc", "exp", "show", "--json"],
+from embedding_bench.compare.runs import experiments
+records = experiments(json.loads(subprocess.run(["dvc", "exp", "show", "--json"],
                                                         capture_output=True, text=True, check=True).stdout))
 for r in records:
     probes = (r["metrics"].get("metrics/probes.json") or {}).get("perturbations")

@@ -7,18 +7,21 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from embedding_bench.sections import Baseline
 
 
-def model(cfg, seed):
+def model(cfg: Baseline, seed: int) -> Pipeline:
     return make_pipeline(
-        TfidfVectorizer(ngram_range=(1, cfg["ngram_max"]), min_df=cfg["min_df"], sublinear_tf=True,
+        TfidfVectorizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df, sublinear_tf=True,
                         lowercase=False, token_pattern=r"\S+"),  # the variant decided the tokens
-        OneVsRestClassifier(LogisticRegression(C=cfg["C"], class_weight=cfg["class_weight"],
+        OneVsRestClassifier(LogisticRegression(C=cfg.C, class_weight=cfg.class_weight,
                                                max_iter=1000, random_state=seed)))
 
 
-def fit_predict(tables, labels, cfg, seed):
+def fit_predict(tables: dict, labels: list[str], cfg: Baseline, seed: int
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Fit on train; ({split: label matrix}, {split: probabilities}) for val and test."""
     y = {name: df[labels].to_numpy() for name, df in tables.items()}
     trainable = y["train"].any(axis=0)  # a label never seen in training cannot be fitted: p = 0

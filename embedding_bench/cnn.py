@@ -8,14 +8,20 @@ The head works on any sequence of vectors, so the same CNN runs over word embedd
 (WordCNN, in Kim's four modes) and over contextual token features.
 """
 
+from typing import Sequence
+
+import numpy as np
 import torch
 from torch import nn
+
+from embedding_bench.sections import Cnn
 
 MODES = ("rand", "static", "non_static", "multichannel")
 
 
 class KimHead(nn.Module):
-    def __init__(self, dim, n_labels, widths=(3, 4, 5), filters=100, dropout=0.5, max_norm=3.0):
+    def __init__(self, dim: int, n_labels: int, widths: Sequence[int] = (3, 4, 5), filters: int = 100,
+                 dropout: float = 0.5, max_norm: float = 3.0):
         super().__init__()
         self.convs = nn.ModuleList(nn.Conv1d(dim, filters, w) for w in widths)
         self.dropout = nn.Dropout(dropout)
@@ -23,7 +29,7 @@ class KimHead(nn.Module):
         self.max_norm = max_norm
         self.min_len = max(widths)
 
-    def forward(self, channels):
+    def forward(self, channels: list[torch.Tensor]) -> torch.Tensor:
         """channels: tensors (batch, time, dim), time >= the widest filter; a filter sees every
         channel (Kim's multichannel: one filter, its responses on both channels summed)."""
         xs = [c.transpose(1, 2) for c in channels]
@@ -31,7 +37,7 @@ class KimHead(nn.Module):
         return self.out(self.dropout(torch.cat(pooled, dim=1)))
 
     @torch.no_grad()
-    def apply_max_norm(self):
+    def apply_max_norm(self) -> None:
         """Rescale each output weight row (one per label) to L2 norm <= max_norm."""
         w = self.out.weight
         w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=self.max_norm))
@@ -41,7 +47,7 @@ class WordCNN(nn.Module):
     """Token ids -> embedding channel(s) -> KimHead. Modes: rand and non_static train the
     embedding, static freezes it, multichannel has a frozen and a trained copy."""
 
-    def __init__(self, vectors, n_labels, mode="non_static", **head):
+    def __init__(self, vectors: np.ndarray | torch.Tensor, n_labels: int, mode: str = "non_static", **head):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"unknown CNN mode {mode!r}; valid: {', '.join(MODES)}")
@@ -53,24 +59,25 @@ class WordCNN(nn.Module):
                        if mode == "multichannel" else None)
         self.head = KimHead(vectors.shape[1], n_labels, **head)
 
-    def forward(self, ids):
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
         channels = [self.embedding(ids)]
         if self.static is not None:
             channels.append(self.static(ids))
         return self.head(channels)
 
 
-def head_options(cnn):
+class FeatureCNN(nn.Module):
+    """The Kim head over stored token features."""
+
+    def __init__(self, width: int, n_labels: int, **head):
+        super().__init__()
+        self.head = KimHead(width, n_labels, **head)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.head([features])
+
+
+def head_options(cnn: Cnn) -> dict:
     """KimHead keyword arguments from the `cnn` params section."""
-    return {"widths": tuple(cnn["filter_widths"]), "filters": cnn["filters"],
-            "dropout": cnn["dropout"], "max_norm": cnn["max_norm"]}
-
-
-def resolve_mode(cnn_mode, embedding):
-    """`auto`: Kim's rand for a random embedding, non_static for pretrained or trained vectors."""
-    if cnn_mode == "auto":
-        return "rand" if embedding == "random" else "non_static"
-    if embedding == "random" and cnn_mode != "rand":
-        raise ValueError(f"cnn.mode {cnn_mode!r} needs pretrained vectors; embedding: random "
-                         f"implies mode rand (or auto)")
-    return cnn_mode
+    return {"widths": tuple(cnn.filter_widths), "filters": cnn.filters, "dropout": cnn.dropout,
+            "max_norm": cnn.max_norm}

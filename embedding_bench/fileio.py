@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Union
 
 import pandas as pd
 
@@ -19,7 +20,7 @@ LABELS_FILE = "labels.json"
 
 
 @contextmanager
-def atomic_path(path):
+def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success rename it to `path`, else remove it.
     Leftovers of a run that was killed outright (SIGKILL) are removed first."""
     path = Path(path)
@@ -36,16 +37,16 @@ def atomic_path(path):
         shutil.rmtree(tmp.parent, ignore_errors=True)
 
 
-def write_json(obj, path):
+def write_json(obj: Any, path: Union[str, Path]) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
 
-def read_json(path):
+def read_json(path: Union[str, Path]) -> Any:
     return json.loads(Path(path).read_text())
 
 
-def write_folder(folder, writers):
+def write_folder(folder: Union[str, Path], writers: dict[str, Callable[[Path], Any]]) -> None:
     """Write a folder atomically as a whole: `writers` maps file names to f(temporary path)."""
     with atomic_path(folder) as tmp:
         tmp.mkdir()
@@ -54,7 +55,7 @@ def write_folder(folder, writers):
             write(tmp / name)
 
 
-def write_tables(folder, tables, labels):
+def write_tables(folder: Union[str, Path], tables: dict[str, pd.DataFrame], labels: list[str]) -> None:
     """A folder of parquet tables (name -> DataFrame) plus labels.json."""
     writers = {f"{name}.parquet": (lambda path, df=df: df.to_parquet(path, index=False))
                for name, df in tables.items()}
@@ -62,7 +63,8 @@ def write_tables(folder, tables, labels):
     write_folder(folder, writers)
 
 
-def read_tables(folder, names=None):
+def read_tables(folder: Union[str, Path], names: Optional[list[str]] = None
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Read the parquet tables of a folder written by write_tables: ({name: df}, labels)."""
     folder = Path(folder)
     labels = json.loads((folder / LABELS_FILE).read_text())
@@ -74,7 +76,8 @@ def read_tables(folder, names=None):
     return tables, labels
 
 
-def read_preprocessed(folder, names=None):
+def read_preprocessed(folder: Union[str, Path], names: Optional[list[str]] = None
+                      ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """read_tables of the experiment's preprocessing variant, refused when the variant leaves
     every training text empty (a model would be trained on nothing)."""
     tables, labels = read_tables(folder, names)

@@ -34,8 +34,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from embedding_bench import compare
 from embedding_bench.cli import stage_main
+from embedding_bench.compare import cli as compare
 from embedding_bench.errors import UserError
 
 PARAMS_FILE = "params.yaml"

@@ -8,18 +8,18 @@
 - empty_prediction_rate / true_empty_rate: share of texts with no predicted / no true label. Far
   apart, they say the decision rule (not the embedding) decides much of the comparison.
 
-The decision rule turns probabilities into label sets: a threshold per label (0.5; `tuned`: per
-label, best F1 on validation; `tuned_global`: one for every label, best Jaccard on validation),
-then, with `at_least_one`, the most probable label for a text that passed none.
+The decision rule (rules.DecisionRule) turns probabilities into label sets; its thresholds are
+fitted here, on validation only: `tuned` per label (best F1), `tuned_global` one for every label
+(best Jaccard).
 """
 
 import numpy as np
 from sklearn import metrics as skm
 
-from embedding_bench.params import threshold_setting
+from embedding_bench.rules import DecisionRule, decide
 
 
-def _multilabel(y_true, y_pred):
+def _multilabel(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """scikit-learn reads a single label column as binary classes, not as one label: add an
     all-zero column to both (it changes no sample's sets) and score only the real columns."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -29,7 +29,7 @@ def _multilabel(y_true, y_pred):
     return y_true, y_pred, list(range(k))
 
 
-def summary(y_true, y_pred):
+def summary(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     y_true, y_pred, labels = _multilabel(y_true, y_pred)
     kw = {"zero_division": 0.0, "labels": labels}
     return {
@@ -45,14 +45,14 @@ def summary(y_true, y_pred):
     }
 
 
-def sample_jaccard(y_true, y_pred):
+def sample_jaccard(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Per-text Jaccard (the terms `jaccard` averages); no true and no predicted label scores 1."""
     y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
     inter, union = (y_true & y_pred).sum(1), (y_true | y_pred).sum(1)
     return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
 
 
-def per_label(y_true, y_pred, labels):
+def per_label(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict[str, dict]:
     y_true, y_pred, columns = _multilabel(y_true, y_pred)
     p, r, f, s = skm.precision_recall_fscore_support(y_true, y_pred, average=None,
                                                      labels=columns, zero_division=0.0)
@@ -60,7 +60,7 @@ def per_label(y_true, y_pred, labels):
             for i, label in enumerate(labels)}
 
 
-def rounded(tree, digits=4):
+def rounded(tree: object, digits: int = 4) -> object:
     """Floats rounded for readable, stable metrics files (ints kept)."""
     if isinstance(tree, dict):
         return {k: rounded(v, digits) for k, v in tree.items()}
@@ -75,7 +75,7 @@ _NEAREST_HALF_FIRST = THRESHOLD_GRID[np.lexsort((THRESHOLD_GRID,
                                                  np.round(np.abs(THRESHOLD_GRID - 0.5), 2)))]
 
 
-def tune_thresholds(y_val, p_val):
+def tune_thresholds(y_val: np.ndarray, p_val: np.ndarray) -> np.ndarray:
     """One threshold per label, the grid value with the best F1 on validation (ties: nearest
     0.5, then the lower); a label without validation positives keeps 0.5. Never fitted on test."""
     y_val = np.asarray(y_val)
@@ -88,7 +88,7 @@ def tune_thresholds(y_val, p_val):
     return thresholds
 
 
-def tune_global_threshold(y_val, p_val, at_least_one):
+def tune_global_threshold(y_val: np.ndarray, p_val: np.ndarray, at_least_one: bool) -> np.ndarray:
     """One threshold for every label, the grid value whose label sets (at_least_one applied, as
     on test) have the best mean Jaccard on validation (ties: nearest 0.5, then the lower). Per-label F1 tuning
     lowers the rare labels' thresholds, which helps macro-F1 and costs Jaccard; this optimises
@@ -97,49 +97,10 @@ def tune_global_threshold(y_val, p_val, at_least_one):
     return np.full(np.asarray(y_val).shape[1], _NEAREST_HALF_FIRST[int(np.argmax(scores))])
 
 
-def thresholds_for(setting, y_val, p_val, at_least_one):
-    """Each label's threshold under evaluate.threshold `setting` (see threshold_setting)."""
-    setting = threshold_setting(setting)
-    if setting == "tuned":
+def fit_thresholds(rule: DecisionRule, y_val: np.ndarray, p_val: np.ndarray) -> np.ndarray:
+    """Each label's threshold under `rule`, fitted on validation where it is tuned."""
+    if rule.threshold == "tuned":
         return tune_thresholds(y_val, p_val)
-    if setting == "tuned_global":
-        return tune_global_threshold(y_val, p_val, at_least_one)
-    return np.full(np.asarray(y_val).shape[1], setting)
-
-
-def resolve_at_least_one(setting, y_train):
-    """evaluate.at_least_one: true / false as given; `auto` is true exactly when every training
-    text has a label (then an empty prediction is always wrong), decided on training data only."""
-    if setting == "auto":
-        return bool(np.asarray(y_train).any(axis=1).all())
-    return bool(setting)
-
-
-def decide(probs, thresholds, at_least_one):
-    """Label sets (0/1) from probabilities: each label's threshold; with at_least_one, a text that
-    passed no threshold gets its most probable label (ties: the first label)."""
-    predicted = (probs >= thresholds).astype(np.int8)
-    if at_least_one:
-        empty = ~predicted.any(axis=1)
-        predicted[np.flatnonzero(empty), probs[empty].argmax(axis=1)] = 1
-    return predicted
-
-
-def score(labels, y, probs, threshold, at_least_one=False):
-    """Everything evaluate reports for one model: {split: summary}, per-label test metrics, the
-    decision rule used (thresholds, at_least_one), and per split a predictions table: for test
-    the per-text Jaccard (what `compare --pair` compares between experiments), true, predicted
-    and probability per label; for val true and probability per label (what `compare` needs to
-    tune an ensemble's thresholds the same way)."""
-    thresholds = thresholds_for(threshold, y["val"], probs["val"], at_least_one)
-    predicted = {name: decide(probs[name], thresholds, at_least_one) for name in probs}
-    results = {name: summary(y[name], predicted[name]) for name in probs}
-    tables = {"test": {"jaccard": sample_jaccard(y["test"], predicted["test"])}, "val": {}}
-    for j, label in enumerate(labels):
-        for name, table in tables.items():
-            table[f"true.{label}"] = y[name][:, j].astype(np.int8)
-            if name == "test":
-                table[f"pred.{label}"] = predicted[name][:, j]
-            table[f"prob.{label}"] = probs[name][:, j]
-    rule = {"thresholds": dict(zip(labels, thresholds.tolist())), "at_least_one": int(at_least_one)}
-    return results, per_label(y["test"], predicted["test"], labels), rule, tables
+    if rule.threshold == "tuned_global":
+        return tune_global_threshold(y_val, p_val, rule.at_least_one)
+    return np.full(np.asarray(y_val).shape[1], rule.threshold)

@@ -16,16 +16,18 @@ Everything is deterministic: typos follow `probe.seed` and the text's position.
 
 import random
 import re
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Callable
 
 import emoji
 import numpy as np
-from nltk.stem import PorterStemmer
-from nltk.tokenize import TweetTokenizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+import pandas as pd
+from torch import nn
 
-from embedding_bench import contextual, experiment, metrics
+from embedding_bench import experiment, metrics
+from embedding_bench.rules import decide
+from embedding_bench.schema import Params
+from embedding_bench.sections import Probe, Variant
 from embedding_bench.text import (CAMEL, CONTENT_SLICES, HASHTAG, MENTION, TYPOGRAPHIC, URL,
                                   Preprocessor, content_slices)
 from embedding_bench.training import predict
@@ -41,11 +43,11 @@ NOT_RE = re.compile(r"\s*\bnot\b", re.IGNORECASE)
 AUX_RE = re.compile(rf"\b({AUXILIARIES}|i'm|you're|we're|they're|he's|she's|it's)\b", re.IGNORECASE)
 
 
-def _keep_case(word, replacement):
+def _keep_case(word: str, replacement: str) -> str:
     return replacement.capitalize() if word[:1].isupper() else replacement
 
 
-def negate(text):
+def negate(text: str) -> str:
     """Remove the first negation ("don't" -> "do", "is not" -> "is"), or where there is none,
     negate the first auxiliary ("is" -> "is not", "I'm" -> "I'm not"). Unchanged if neither."""
     text = text.translate(TYPOGRAPHIC)
@@ -62,24 +64,24 @@ def negate(text):
     return text
 
 
-def remove_emoji(text):
+def remove_emoji(text: str) -> str:
     return re.sub(r"\s+", " ", emoji.replace_emoji(text, replace=" ")).strip()
 
 
-def name_emoji(text):
+def name_emoji(text: str) -> str:
     return emoji.replace_emoji(text, replace=lambda chars, data: " " + data["en"].strip(":")
                                .replace("_", " ") + " ")
 
 
-def split_hashtags(text):
+def split_hashtags(text: str) -> str:
     return HASHTAG.sub(lambda m: CAMEL.sub(" ", m.group(1)), text)
 
 
-def remove_mentions_urls(text):
+def remove_mentions_urls(text: str) -> str:
     return re.sub(r"\s+", " ", MENTION.sub(" ", URL.sub(" ", text))).strip()
 
 
-def typos(text, rng, rate=0.1):
+def typos(text: str, rng: random.Random, rate: float = 0.1) -> str:
     """Swap two inner letters of each word of 4+ letters with probability `rate`."""
     def swap(m):
         word = m.group(0)
@@ -90,44 +92,50 @@ def typos(text, rng, rate=0.1):
     return re.sub(r"[^\W\d_]{4,}", swap, text)
 
 
-_TOKENIZER, _STEMMER = TweetTokenizer(preserve_case=True), PorterStemmer()
+def losses_of(variant: Variant) -> Callable[[str], str]:
+    """What a variant's removing steps take away from a raw text (its stop words and its stems,
+    as the variant has them): the text as those steps leave it, its other steps not applied."""
+    prep = Preprocessor(Variant(stopwords=variant.stopwords, stem=variant.stem))
+    return lambda text: " ".join(prep.tokens(text))
 
 
-def full_losses(text):
-    """What the `full` variant takes away: stop words (sklearn's list, with "not") and suffixes."""
-    return " ".join(_STEMMER.stem(t) for t in _TOKENIZER.tokenize(text.translate(TYPOGRAPHIC))
-                    if t.lower() not in ENGLISH_STOP_WORDS)
+@dataclass(frozen=True)
+class Perturbation:
+    """A rewrite of a raw test text; `rewrite(text, rng)` gets a generator seeded per text
+    (probe.seed and the text's position), so every perturbation is deterministic."""
+    name: str
+    rewrite: Callable[[str, random.Random], str]
 
 
-PERTURBATIONS = {
-    "negation": negate,
-    "emoji_removed": remove_emoji,
-    "emoji_named": name_emoji,
-    "hashtags_split": split_hashtags,
-    "mentions_urls_removed": remove_mentions_urls,
-    "typos": None,  # seeded per text, below
-    "lowercase": str.lower,
-    "full_losses": full_losses,
-}
+def perturbations(p: Params) -> list[Perturbation]:
+    """The probes of the configured experiment. `full_losses` takes the stop words and stems of
+    the `full` variant (the usual pipeline), where params define one that has either step."""
+    found = [Perturbation("negation", lambda t, rng: negate(t)),
+             Perturbation("emoji_removed", lambda t, rng: remove_emoji(t)),
+             Perturbation("emoji_named", lambda t, rng: name_emoji(t)),
+             Perturbation("hashtags_split", lambda t, rng: split_hashtags(t)),
+             Perturbation("mentions_urls_removed", lambda t, rng: remove_mentions_urls(t)),
+             Perturbation("typos", lambda t, rng: typos(t, rng, p.probe.typo_rate)),
+             Perturbation("lowercase", lambda t, rng: t.lower())]
+    full = p.preprocess.variants.get("full")
+    if full is not None and (full.stopwords or full.stem):
+        losses = losses_of(full)
+        found.append(Perturbation("full_losses", lambda t, rng: losses(t)))
+    return found
 
 
-def perturb(texts, seed, typo_rate):
+def perturb(texts: list[str], found: list[Perturbation], probe: Probe) -> dict[str, list[str]]:
     """{perturbation: perturbed texts}, in the order of `texts`."""
-    out = {}
-    for name, func in PERTURBATIONS.items():
-        if name == "typos":
-            out[name] = [typos(t, random.Random(seed * 1_000_003 + i), typo_rate)
-                         for i, t in enumerate(texts)]
-        else:
-            out[name] = [func(t) for t in texts]
-    return out
+    return {pert.name: [pert.rewrite(t, random.Random(probe.seed * 1_000_003 + i)) for i, t in enumerate(texts)]
+            for pert in found}
 
 
-def effect(labels, y, base_probs, probs, changed, moved, rule):
+def effect(labels: list[str], y: np.ndarray, base_probs: np.ndarray, probs: np.ndarray,
+           changed: np.ndarray, moved: np.ndarray, rule: dict) -> dict:
     """How the predictions moved from `base_probs` to `probs` (both for the same test texts);
     `rule`: {"thresholds": array, "at_least_one": bool}."""
-    base_pred = metrics.decide(base_probs, rule["thresholds"], rule["at_least_one"])
-    pred = metrics.decide(probs, rule["thresholds"], rule["at_least_one"])
+    base_pred = decide(base_probs, rule["thresholds"], rule["at_least_one"])
+    pred = decide(probs, rule["thresholds"], rule["at_least_one"])
     flipped = (base_pred != pred).any(axis=1)
     delta = np.abs(probs - base_probs)
     summary = metrics.summary(y, pred)
@@ -142,7 +150,7 @@ def effect(labels, y, base_probs, probs, changed, moved, rule):
     }
 
 
-def slice_masks(texts, tokens, known):
+def slice_masks(texts: list[str], tokens: list[list[str]], known: Callable[[str], bool]) -> dict:
     """{slice: boolean mask} over the test texts: the content slices, and `unknown_words`, where
     `known(token)` says whether the embedding knows a token of the experiment's preprocessing."""
     masks = content_slices(texts, tokens)
@@ -150,7 +158,7 @@ def slice_masks(texts, tokens, known):
     return masks
 
 
-def slices(labels, y, pred, masks, definitions):
+def slices(labels: list[str], y: np.ndarray, pred: np.ndarray, masks: dict, definitions: dict) -> dict:
     """{slice: {texts, share, test metrics}} for each mask (metrics absent for an empty slice)."""
     out = {}
     for name, mask in masks.items():
@@ -169,57 +177,42 @@ SLICE_DEFINITIONS = {**CONTENT_SLICES, "unknown_words": None,  # filled in by th
                      "short": "at most the test median of tokens (after preprocessing)"}
 
 
-def _known(config, dirs):
-    """(token -> does the embedding know it, the definition of the unknown_words slice)."""
-    if config["kind"] == "word":
-        vocab = set(Path(dirs["features"], "vocab.txt").read_text(encoding="utf-8").splitlines()[2:])
-        return (lambda token: token in vocab,
-                "a token outside the training vocabulary (the model sees <unk>)")
-    tokenizer = contextual.load_tokenizer(config["bert"])
-    unk = tokenizer.unk_token
+def _perturbed_probs(model: nn.Module, config: dict, test: pd.DataFrame, texts: list[str],
+                     prep: Preprocessor, base: np.ndarray, dirs: dict, device: str
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(raw text changed, model input changed, probabilities) for the perturbed test texts: a text
+    whose input is unchanged after preprocessing keeps its prediction; the rest are predicted."""
+    raw = test["original_text"].tolist()
+    changed = np.array([a != b for a, b in zip(raw, texts)], dtype=bool)
+    tokens = [prep.tokens(t) if c else list(old) for t, c, old in zip(texts, changed, test["tokens"])]
+    moved = np.array([new != list(old) for new, old in zip(tokens, test["tokens"])], dtype=bool)
+    probs = base.copy()  # the same input (after preprocessing): the same prediction
+    if moved.any():
+        df = test[moved].copy()
+        df["tokens"] = [t for t, m in zip(tokens, moved) if m]
+        df["text"] = df["tokens"].map(" ".join)
+        probs[moved] = predict(model, experiment.kind(config).inputs_for_texts(config, df, dirs, device))
+    return changed, moved, probs
 
-    def known(token):
-        pieces = tokenizer.tokenize(token)
-        return len(pieces) < 3 and unk not in pieces
-    return known, "a token the tokenizer maps to [UNK] or splits into 3 or more word pieces"
 
-
-def run(p, model, config, test, dirs, rule, device="cpu"):
+def run(p: Params, model: nn.Module, config: dict, test: pd.DataFrame, dirs: dict, rule: dict,
+        device: str = "cpu") -> tuple[dict, dict]:
     """(probes report, slices report) for a trained model on its test table (the preprocessed
     table: `original_text`, `tokens`, `text`, labels). `rule`: thresholds.json's content."""
     labels = config["labels"]
     y = test[labels].to_numpy()
     rule = {"thresholds": np.array([rule["thresholds"][label] for label in labels]),
             "at_least_one": bool(rule["at_least_one"])}
-    base = predict(model, experiment.inputs(config, {"test": test}, dirs)["test"][0])
-    base_pred = metrics.decide(base, rule["thresholds"], rule["at_least_one"])
-    prep = Preprocessor(p["preprocess"]["variants"][p["preprocessing"]], p["preprocessing"])
-    raw = test["original_text"].tolist()
-    extractor = None
-    if config["kind"] == "features":  # perturbed texts need their own contextual features
-        bert = p["bert"]
-        extractor = (contextual.load_model(bert, contextual.pick_dtype(bert["dtype"], device), device),
-                     contextual.load_tokenizer(bert))
+    kind = experiment.kind(config)
+    base = predict(model, kind.inputs(config, test, "test", dirs))
+    base_pred = decide(base, rule["thresholds"], rule["at_least_one"])
+    prep, raw = Preprocessor(p.variant), test["original_text"].tolist()
     original = metrics.summary(y, base_pred)
     report = {"original": {"test": {k: original[k] for k in ("jaccard", "f1_micro", "f1_macro")}},
               "perturbations": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, texts in perturb(raw, p["probe"]["seed"], p["probe"]["typo_rate"]).items():
-            changed = np.array([a != b for a, b in zip(raw, texts)], dtype=bool)
-            tokens = [prep.tokens(t) if c else list(old)
-                      for t, c, old in zip(texts, changed, test["tokens"])]
-            moved = np.array([new != list(old) for new, old in zip(tokens, test["tokens"])], dtype=bool)
-            probs = base.copy()  # the same input (after preprocessing): the same prediction
-            if moved.any():
-                df = test[moved].copy()
-                df["tokens"] = [t for t, m in zip(tokens, moved) if m]
-                df["text"] = df["tokens"].map(" ".join)
-                if extractor:
-                    contextual.extract(*extractor, df["text"].tolist(), p["bert"], Path(tmp, name),
-                                       device, desc=f"probe {name}")
-                x = experiment.inputs(config, {name: df}, {**dirs, "contextual": tmp})[name][0]
-                probs[moved] = predict(model, x)
-            report["perturbations"][name] = effect(labels, y, base, probs, changed, moved, rule)
-    known, definition = _known(config, dirs)
+    for name, texts in perturb(raw, perturbations(p), p.probe).items():
+        changed, moved, probs = _perturbed_probs(model, config, test, texts, prep, base, dirs, device)
+        report["perturbations"][name] = effect(labels, y, base, probs, changed, moved, rule)
+    known, definition = kind.known(config, dirs)
     masks = slice_masks(raw, test["tokens"].tolist(), known)
     return report, slices(labels, y, base_pred, masks, {**SLICE_DEFINITIONS, "unknown_words": definition})

@@ -14,32 +14,38 @@ import argparse
 import json
 from pathlib import Path
 
-from embedding_bench import compare, fileio, params
+from typing import Optional
+
+import pandas as pd
+
+from embedding_bench import fileio, params
 from embedding_bench.cli import stage_main
+from embedding_bench.compare.runs import config_id, consistent, dvc_exp_show, experiments, runs
 from embedding_bench.errors import UserError
 from embedding_bench.reports import HEADLINE
 
 NOISE_SDS = 2  # a change within this many seed-to-seed standard deviations is not a change
 
 
-def seed_spread(table, current_params):
-    """{model: {metric: (sd, n seeds)}} over the runs of the current configuration, per model."""
+def seed_spread(table: pd.DataFrame, current_params: dict) -> dict:
+    """{model: {metric: (sd, n seeds)}} over the runs of the current configuration, per model
+    (`current_params` as params.yaml writes them)."""
     spread = {}
     for model in ("cnn", "baseline"):
-        config = json.dumps(compare.configuration(current_params, model), sort_keys=True)
+        config = config_id(current_params, model)
         runs = table[(table["model"] == model) & (table["config"] == config)] if len(table) else table
         if len(runs) >= 2:
             spread[model] = {m: (float(runs[m].std(ddof=1)), len(runs)) for m in HEADLINE if m in runs}
     return spread
 
 
-def verdict(change, sd):
+def verdict(change: float, sd: Optional[float]) -> str:
     if sd is None:
         return "no seed spread measured"
     return "beyond seed spread" if abs(change) > NOISE_SDS * sd else "within seed spread (noise)"
 
 
-def table_md(base, head, spread):
+def table_md(base: dict, head: dict, spread: dict) -> str:
     lines = ["| model | metric | base (this runner) | this PR | change | seed sd (n) | verdict |",
              "|---|---|---|---|---|---|---|"]
     for model, metrics in head.items():
@@ -56,7 +62,7 @@ def table_md(base, head, spread):
 
 
 @stage_main
-def main(argv=None, prog=None):
+def main(argv: Optional[list[str]] = None, prog: Optional[str] = None) -> None:
     ap = argparse.ArgumentParser(prog=prog, description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--base", type=Path, required=True, help="the base branch's metrics/headline.json")
@@ -67,9 +73,9 @@ def main(argv=None, prog=None):
         if not path.is_file():
             raise UserError(f"{path}: not found; run `dvc repro` where it should have been made")
     exp_json = (json.loads(args.from_json.read_text()) if args.from_json
-                else compare.dvc_exp_show(all_commits=True))
-    records, _ = compare.consistent(compare.experiments(exp_json))
-    spread = seed_spread(compare.runs(records), params.load())
+                else dvc_exp_show(all_commits=True))
+    records, _ = consistent(experiments(exp_json))
+    spread = seed_spread(runs(records), params.as_written())
     print(table_md(fileio.read_json(args.base), fileio.read_json(args.head), spread))
     print(f"\nA change counts when it exceeds {NOISE_SDS} seed-to-seed standard deviations of this "
           f"configuration; base and head were computed on the same machine.")

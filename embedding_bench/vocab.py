@@ -3,6 +3,7 @@
 Id 0 is padding, id 1 the unknown word; the static embedding matrix has one row per id."""
 
 from collections import Counter
+from typing import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -11,14 +12,14 @@ PAD, UNK = "<pad>", "<unk>"
 SPECIALS = (PAD, UNK)  # the vocabulary's first ids, before the words
 
 
-def build_vocab(token_lists, min_count=1):
+def build_vocab(token_lists: Iterable[list[str]], min_count: int = 1) -> list[str]:
     """Training-split words seen at least `min_count` times, most frequent first (ties by word)."""
     counts = Counter(t for tokens in token_lists for t in tokens)
     words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
     return [*SPECIALS, *words]
 
 
-def oov_rates(token_lists, known):
+def oov_rates(token_lists: Iterable[list[str]], known: set) -> dict[str, float]:
     """Share of tokens, and of distinct words, not in `known` (a set of words)."""
     tokens = [t for toks in token_lists for t in toks]
     types = set(tokens)
@@ -26,7 +27,7 @@ def oov_rates(token_lists, known):
             "oov_type_rate": round(sum(t not in known for t in types) / max(len(types), 1), 4)}
 
 
-def encode(token_lists, vocab, max_len):
+def encode(token_lists: Iterable[list[str]], vocab: list[str], max_len: int) -> list[np.ndarray]:
     """Token lists -> lists of ids (unknown words -> <unk>), cut at max_len tokens."""
     index = {w: i for i, w in enumerate(vocab)}
     unk = index[UNK]
@@ -34,7 +35,7 @@ def encode(token_lists, vocab, max_len):
             for tokens in token_lists]
 
 
-def pad(ids, min_len):
+def pad(ids: Sequence[np.ndarray], min_len: int) -> torch.Tensor:
     """A (batch, time) LongTensor, zero-padded to the longest text (at least min_len)."""
     out = np.zeros((len(ids), max(min_len, max(len(x) for x in ids))), dtype=np.int64)
     for row, x in zip(out, ids):
@@ -45,11 +46,11 @@ def pad(ids, min_len):
 class TokenIds:
     """The token ids of one split, padded per batch."""
 
-    def __init__(self, token_lists, vocab, max_len, min_len):
+    def __init__(self, token_lists: Iterable[list[str]], vocab: list[str], max_len: int, min_len: int):
         self.ids, self.min_len = encode(token_lists, vocab, max_len), min_len
 
     def __len__(self):
         return len(self.ids)
 
-    def batch(self, idx):
+    def batch(self, idx: Sequence[int]) -> torch.Tensor:
         return pad([self.ids[i] for i in idx], self.min_len)

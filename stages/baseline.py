@@ -2,8 +2,9 @@
 on the same splits and preprocessing variant, reported exactly like the CNN (metrics/baseline/,
 plots/baseline/, data/predictions_baseline/)."""
 
-from embedding_bench import baseline, fileio, metrics, params, reports
+from embedding_bench import baseline, fileio, params, reports
 from embedding_bench.cli import arguments, stage_main
+from embedding_bench.rules import DecisionRule, resolve_at_least_one
 
 
 @stage_main
@@ -11,11 +12,10 @@ def main():
     args = arguments(__doc__, "data", "metrics", "plots", "predictions")
     p = params.load()
     tables, labels = fileio.read_preprocessed(args.data)
-    y, probs = baseline.fit_predict(tables, labels, p["baseline"], p["seed"])
-    at_least_one = metrics.resolve_at_least_one(p["evaluate"]["at_least_one"],
-                                                tables["train"][labels].to_numpy())
-    reports.write(args, labels, {name: tables[name]["id"] for name in y}, y, probs,
-                  p["evaluate"]["threshold"], at_least_one)
+    y, probs = baseline.fit_predict(tables, labels, p.baseline, p.seed)
+    rule = DecisionRule(p.evaluate.threshold,
+                        resolve_at_least_one(p.evaluate.at_least_one, tables["train"][labels].to_numpy()))
+    reports.write(args, labels, {name: tables[name]["id"] for name in y}, y, probs, rule)
 
 
 if __name__ == "__main__":

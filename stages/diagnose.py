@@ -3,7 +3,7 @@ Out-of-vocabulary rates per split for the training-split vocabulary (the trainab
 embeddings) and for the pretrained GloVe vectors; word pieces per word and [UNK] share for the
 BERT tokenizer. Written to metrics/diagnostics/<variant>.json, so `dvc metrics diff` shows them."""
 
-from embedding_bench import contextual, fileio, params, static_embeddings, vector_files
+from embedding_bench import fileio, params, static_embeddings, transformer_models, vector_files
 from embedding_bench.cli import arguments, stage_main
 from embedding_bench.vocab import build_vocab, oov_rates
 
@@ -13,17 +13,17 @@ def main():
     args = arguments(__doc__, "variant", "data", "downloads", "report")
     p = params.load()
     tables, _ = fileio.read_tables(args.data)
-    vocab = set(build_vocab(tables["train"]["tokens"], p["vocab"]["min_count"])[2:])
-    glove = vector_files.load(p["glove"], args.downloads)
+    vocab = set(build_vocab(tables["train"]["tokens"], p.vocab.min_count)[2:])
+    glove = vector_files.load(p.glove, args.downloads)
     types = {t for df in tables.values() for tokens in df["tokens"] for t in tokens}
     in_glove = {t for t in types if static_embeddings.lookup(glove, t) is not None}
-    tokenizer = contextual.load_tokenizer(p["bert"])
+    tokenizer = transformer_models.load_tokenizer(p.bert)
     report = {}
     for name, df in tables.items():
         report[name] = {
             "train_vocabulary": oov_rates(df["tokens"], vocab),
             "glove": oov_rates(df["tokens"], in_glove),
-            "bert": contextual.fragmentation(tokenizer, df["tokens"].tolist()),
+            "bert": transformer_models.fragmentation(tokenizer, df["tokens"].tolist()),
         }
     fileio.write_json({args.variant: report}, args.report)
     t = report["test"]

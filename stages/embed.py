@@ -2,12 +2,11 @@
 (vocab.txt and vectors.npy: only the experiment's vocabulary, a small matrix; for word2vec also
 the trained vectors in word2vec text format), plus out-of-vocabulary rates in metrics/embed.json."""
 
-import sys
 from pathlib import Path
 
 from embedding_bench import fileio, params, static_embeddings
 from embedding_bench.cli import arguments, stage_main
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, warn
 from embedding_bench.vocab import SPECIALS, build_vocab, oov_rates
 
 
@@ -15,7 +14,7 @@ from embedding_bench.vocab import SPECIALS, build_vocab, oov_rates
 def main():
     args = arguments(__doc__, "data", "downloads", "out", "report")
     p = params.load()
-    if p["embedding"] == "bert":  # contextual: the features stage does the work
+    if p.embedding == "bert":  # contextual: the features stage does the work
         fileio.write_folder(args.out, {"not_needed.txt": lambda path: path.write_text(
             "no static vectors: embedding is bert\n")})  # a file: DVC warns about an empty folder
         fileio.write_json({"computed": 0}, args.report)
@@ -23,11 +22,11 @@ def main():
         return
     tables, _ = fileio.read_preprocessed(args.data)
     train_tokens = tables["train"]["tokens"].tolist()
-    vocab = build_vocab(train_tokens, p["vocab"]["min_count"])
+    vocab = build_vocab(train_tokens, p.vocab.min_count)
     if len(vocab) == len(SPECIALS):  # every token would be <unk>: the CNN would learn from nothing
-        raise UserError(f"params.yaml: vocab.min_count is {p['vocab']['min_count']}: no word occurs "
+        raise UserError(f"params.yaml: vocab.min_count is {p.vocab.min_count}: no word occurs "
                         f"that often in the training texts, so every token would be unknown; lower it")
-    extra = static_embeddings.extra_sentences(p) if p["embedding"] == "word2vec" else []
+    extra = static_embeddings.extra_sentences(p) if p.embedding == "word2vec" else []
     matrix, known, trained = static_embeddings.word_vectors(p, train_tokens, vocab, Path(args.downloads),
                                                             extra)
     if not isinstance(known, set):  # pretrained vectors: the words they have, exact or lowercase
@@ -42,12 +41,12 @@ def main():
     if extra:
         report["extra_texts_in"] = static_embeddings.extra_in_splits(extra, tables)
         if any(report["extra_texts_in"].values()):
-            print("warning: word2vec.extra_files hold texts of the evaluation splits (the vectors "
-                  "learn from the test texts; results are optimistic): " + ", ".join(
-                      f"{n} {name} texts" for name, n in report["extra_texts_in"].items()), file=sys.stderr)
+            warn("word2vec.extra_files hold texts of the evaluation splits (the vectors learn from "
+                 "the test texts; results are optimistic): " + ", ".join(
+                     f"{n} {name} texts" for name, n in report["extra_texts_in"].items()))
     static_embeddings.write_features(args.out, vocab, matrix, trained)
     fileio.write_json(report, args.report)
-    print(f"embed: {p['embedding']}, {len(vocab)} words x {matrix.shape[1]} dims; test OOV "
+    print(f"embed: {p.embedding}, {len(vocab)} words x {matrix.shape[1]} dims; test OOV "
           f"{report['test']['oov_token_rate']:.1%} of tokens")
 
 

@@ -5,9 +5,7 @@ seed, so DVC's run cache keeps one copy per (model, variant, layer settings) acr
 
 import os
 
-import torch
-
-from embedding_bench import contextual, fileio, params
+from embedding_bench import fileio, params
 from embedding_bench.cli import arguments, stage_main
 
 
@@ -15,21 +13,25 @@ from embedding_bench.cli import arguments, stage_main
 def main():
     args = arguments(__doc__, "data", "out", "report")
     p = params.load()
-    cfg = p["bert"]
-    needed = p["embedding"] == "bert" and not cfg["finetune"]
+    cfg = p.bert
+    needed = p.kind == "features"
     report = {"computed": int(needed)}
     with fileio.atomic_path(args.out) as tmp:
         tmp.mkdir()
-        if needed:
+        if needed:  # torch and transformers load only then: seconds on every other run
+            import torch
+
+            from embedding_bench import devices, token_features, transformer_models
+
             torch.set_num_threads(len(os.sched_getaffinity(0)))
-            device = contextual.pick_device(p["device"])
-            dtype = contextual.pick_dtype(cfg["dtype"], device)
-            model = contextual.load_model(cfg, dtype, device)
-            tokenizer = contextual.load_tokenizer(cfg)
+            device = devices.pick_device(p.device)
+            dtype = devices.pick_dtype(cfg.dtype, device)
+            model = transformer_models.load_model(cfg, dtype, device)
+            tokenizer = transformer_models.load_tokenizer(cfg)
             tables, _ = fileio.read_preprocessed(args.data)
             for name, df in tables.items():
-                stats = contextual.extract(model, tokenizer, df["text"].tolist(), cfg, tmp / name,
-                                           device, desc=f"features {name}")
+                stats = token_features.extract(model, tokenizer, df["text"].tolist(), cfg, tmp / name,
+                                               device, desc=f"features {name}")
                 report[name] = {"texts": stats["texts"], "tokens": stats["tokens"]}  # no timings:
                 print(f"features {name}: {stats['texts_per_s']:.0f} texts/s, "  # metrics stay
                       f"{stats['tokens_per_s']:.0f} tokens/s")                   # reproducible
@@ -38,7 +40,7 @@ def main():
             (tmp / "not_needed.txt").write_text("no contextual features: embedding is not bert, or "
                                                 "bert.finetune is true\n")
     fileio.write_json(report, args.report)
-    print("features: " + (f"{cfg['model']}, {report['width']} wide, on {device} ({dtype})" if needed
+    print("features: " + (f"{cfg.model}, {report['width']} wide, on {device} ({dtype})" if needed
                           else "not needed for this configuration"))
 
 

@@ -3,6 +3,7 @@ column, the variant's text form (`text`), an `empty` flag, and diagnostics in me
 
 from embedding_bench import fileio, params
 from embedding_bench.cli import arguments, stage_main
+from embedding_bench.sections import Variant
 from embedding_bench.text import Preprocessor, diagnostics
 
 
@@ -10,14 +11,14 @@ from embedding_bench.text import Preprocessor, diagnostics
 def main():
     args = arguments(__doc__, "variant", "split", "out", "report")
     p = params.load()
-    prep = Preprocessor(p["preprocess"]["variants"][args.variant], args.variant)
+    prep = Preprocessor(p.preprocess.variants[args.variant])
     tables, labels = fileio.read_tables(args.split)
     for df in tables.values():
         df.insert(2, "original_text", df["text"])
         df["tokens"] = df["original_text"].map(prep.tokens)
         df["text"] = df["tokens"].map(" ".join)
         df["empty"] = df["tokens"].map(len) == 0
-    report = diagnostics(tables, Preprocessor({}))
+    report = diagnostics(tables, Preprocessor(Variant()))
     fileio.write_tables(args.out, tables, labels)
     fileio.write_json({args.variant: report}, args.report)
     empty = sum(report[s]["empty_texts"] for s in tables)

@@ -3,7 +3,7 @@ hashtags, mentions/URLs, typos, lower case, the `full` pipeline's losses) -> met
 test metrics on slices of the test texts (negation, emoji, hashtag, unknown words, long/short)
 -> metrics/slices.json. Same decision rule as evaluate (metrics/thresholds.json)."""
 
-from embedding_bench import contextual, experiment, fileio, metrics, params, probes
+from embedding_bench import devices, experiment, fileio, metrics, params, probes
 from embedding_bench.cli import arguments, stage_main
 from embedding_bench.training import make_reproducible
 
@@ -13,8 +13,8 @@ def main():
     args = arguments(__doc__, "data", "features", "contextual", "model", "thresholds",
                      "probes", "slices")
     p = params.load()
-    make_reproducible(p["seed"])
-    device = contextual.pick_device(p["device"])
+    make_reproducible(p.seed)
+    device = devices.pick_device(p.device)
     model, config = experiment.load(args.model, device)
     test = fileio.read_tables(args.data, ["test"])[0]["test"]
     report, sliced = probes.run(p, model, config, test, {"features": args.features,

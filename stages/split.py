@@ -1,11 +1,9 @@
 """Stage: data/ingested/ -> data/split/{train,val,test}.parquet, with per-split label counts and
 the leakage check (texts in more than one split, repeated texts within train)."""
 
-import sys
-
 from embedding_bench import fileio, params
 from embedding_bench.cli import arguments, stage_main
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, warn
 from embedding_bench.splits import duplicates, split
 
 
@@ -14,8 +12,7 @@ def main():
     args = arguments(__doc__, "ingested", "out", "report")
     p = params.load()
     tables, labels = fileio.read_tables(args.ingested)
-    parts = split(tables["data"], labels, p["split"]["test_size"], p["split"]["val_size"],
-                  p["split"]["seed"])
+    parts = split(tables["data"], labels, p.split)
     report = {name: {"rows": len(df), **{label: int(df[label].sum()) for label in labels}}
               for name, df in parts.items()}
     no_positive = [label for label in labels if report["train"][label] == 0]
@@ -23,26 +20,24 @@ def main():
         raise UserError(f"no training text has any label ({len(parts['train'])} texts): nothing to "
                         f"learn; check the label columns (ingest.labels) and the files")
     if no_positive:
-        print(f"warning: labels with no positive example in training: {', '.join(no_positive)}")
+        warn(f"labels with no positive example in training: {', '.join(no_positive)}")
     report["labels_without_training_examples"] = len(no_positive)
     # a label on every training text teaches nothing and is predicted everywhere: it lifts Jaccard
     # and micro-F1 alike for every embedding, and makes at_least_one: auto decide that every text
     # has a label
     always = [label for label in labels if report["train"][label] == len(parts["train"])]
     if always:
-        print(f"warning: labels on every training text ({len(parts['train'])} texts): "
-              f"{', '.join(always)}; they carry no information and inflate jaccard and f1_micro for "
-              f"every model alike: drop them from ingest.labels to compare embeddings on the others",
-              file=sys.stderr)
+        warn(f"labels on every training text ({len(parts['train'])} texts): {', '.join(always)}; "
+             f"they carry no information and inflate jaccard and f1_micro for every model alike: "
+             f"drop them from ingest.labels to compare embeddings on the others")
     report["labels_on_every_training_text"] = len(always)
     report["duplicates"] = duplicates(parts)
     leaked = {k: v for k, v in report["duplicates"].items() if k != "within_train" and v}
     if leaked:
-        print("warning: texts that occur in more than one split (test results are optimistic): "
-              + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in leaked.items()), file=sys.stderr)
+        warn("texts that occur in more than one split (test results are optimistic): "
+             + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in leaked.items()))
     if report["duplicates"]["within_train"]:
-        print(f"warning: {report['duplicates']['within_train']} repeated texts within train",
-              file=sys.stderr)
+        warn(f"{report['duplicates']['within_train']} repeated texts within train")
     fileio.write_tables(args.out, parts, labels)  # after every check: a refusal writes nothing
     fileio.write_json(report, args.report)
     print("split: " + ", ".join(f"{name} {len(df)}" for name, df in parts.items()))

@@ -1,3 +1,6 @@
+import dataclasses
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -5,6 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
+
+from embedding_bench.params import check
+from embedding_bench.training import FitOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 SEMEVAL = ROOT.parent / "shared" / "datasets" / "semeval2018-ec"
@@ -16,19 +23,49 @@ needs_semeval = pytest.mark.skipif(not SEMEVAL.is_dir() and not os.environ.get("
                                    reason=f"{SEMEVAL} not present")
 
 
+def repository_params(**dotted):
+    """The repository's params.yaml as written, with dotted overrides (`bert__layer=2` for
+    `bert.layer`): the one place the tests take params from."""
+    params = YAML(typ="safe").load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    for key, value in dotted.items():
+        *parents, last = key.split("__")
+        node = params
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return params
+
+
+def make_params(**dotted):
+    """repository_params(**dotted) validated: the Params a stage would get."""
+    return check(repository_params(**dotted))
+
+
 def ingest_cfg(path, **overrides):
-    """Ingest params as params.yaml has them, for a dataset folder `path`."""
-    cfg = {"path": str(path), "files": {"all": "data.csv"}, "format": "auto", "quoting": "minimal",
-           "encoding": "utf-8", "id_column": "id", "text_column": "text",
-           "labels": {"layout": "wide", "columns": [], "column": "labels", "separator": ",",
-                      "names_file": None},
-           "on_bad_rows": "drop"}
+    """The ingest params of params.yaml for a dataset folder `path` holding data.csv, with
+    overrides (`labels` merged into the labels section), validated as the stages get them."""
+    params = repository_params()
+    cfg = {**params["ingest"], "path": str(path), "files": {"all": "data.csv"}}
     for key, value in overrides.items():
-        if key == "labels":
-            cfg[key] = {**cfg[key], **value}
-        else:
-            cfg[key] = value
-    return cfg
+        cfg[key] = {**cfg[key], **value} if key == "labels" else value
+    return check({**params, "ingest": cfg}).ingest  # a UserError as params.load() would raise
+
+
+def bert_cfg(model, **overrides):
+    """The bert params of params.yaml for `model` (a folder or `package`), with overrides."""
+    params = repository_params()
+    return check({**params, "bert": {**params["bert"], "model": str(model), **overrides}}).bert
+
+
+def glove_cfg(source, **overrides):
+    """The glove params of params.yaml for `source`, with overrides."""
+    params = repository_params()
+    return check({**params, "glove": {**params["glove"], "source": str(source), **overrides}}).glove
+
+
+def fit_options(**overrides):
+    """The train params of params.yaml as fit() gets them (training.FitOptions), with overrides."""
+    return dataclasses.replace(FitOptions.of(check(repository_params()).train), **overrides)
 
 
 def stage_env():
@@ -47,10 +84,9 @@ def run(cmd, cwd, check=True):
     return result
 
 
-@pytest.fixture
-def repo_copy(tmp_path):
-    """A git+DVC copy of this repository's tracked files (no data outputs, no DVC cache)."""
-    dest = tmp_path / "repo"
+def copy_repository(dest):
+    """A git+DVC copy of this repository's tracked files (no data outputs, no DVC cache, no
+    dvc.lock or metrics: a new project's first clone), as one commit."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
     for name in files:
@@ -61,5 +97,65 @@ def repo_copy(tmp_path):
     for name in ["dvc.lock"] + [str(p.relative_to(ROOT)) for p in (ROOT / "metrics").rglob("*")
                                 if p.is_file()]:
         (dest / name).unlink(missing_ok=True)  # start from nothing, as a fresh clone of a new project
-    run("git init -q && git add -A && git commit -qm copy", dest)  # as a clone: one commit
+    run("git init -q && git add -A && git commit -qm copy", dest)
     return dest
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    """copy_repository into this test's folder."""
+    return copy_repository(tmp_path / "repo")
+
+
+def shrink(repo, rows=300):
+    """Fewer texts and epochs, so the whole pipeline runs in about a minute."""
+    sample = repo / "data/raw/sample/tweets.csv"
+    sample.write_text("".join(sample.read_text(encoding="utf-8").splitlines(True)[:rows + 1]),
+                      encoding="utf-8")
+    yaml = YAML()
+    params = yaml.load(repo / "params.yaml")
+    params["train"].update(max_epochs=5, optimizer="adam", lr=0.005, batch_size=16)
+    params["word2vec"]["epochs"] = 3
+    yaml.dump(params, repo / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def pipeline_base(tmp_path_factory):
+    """One `dvc repro` of the shrunk sample (300 texts) for the whole test run, made once and
+    shared by every xdist worker (under a file lock): a committed git+DVC repository with its
+    dvc.lock, metrics and DVC cache, and the output of that first run ({"repo", "repro"})."""
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    base, done = shared / "pipeline-base", shared / "pipeline-base.json"
+    with open(shared / "pipeline-base.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            shutil.rmtree(base, ignore_errors=True)
+            copy_repository(base)
+            shrink(base)
+            run("git commit -qam 'a small sample'", base)
+            result = run([str(BIN / "dvc"), "repro"], base)
+            run("git add -A && git commit -qm 'first run'", base)
+            done.write_text(json.dumps({"repro": result.stdout, "stderr": result.stderr}))
+    return {"repo": base, **json.loads(done.read_text())}
+
+
+@pytest.fixture
+def pipeline_repo(pipeline_base, tmp_path):
+    """A clone of the shared first run, its data restored from a copy of its DVC cache (hard
+    links): each test experiments on its own, from where every stage has already run once."""
+    dest = tmp_path / "repo"
+    run(["git", "clone", "-q", str(pipeline_base["repo"]), str(dest)], tmp_path)
+    run(["cp", "-al", str(pipeline_base["repo"] / ".dvc" / "cache"), str(dest / ".dvc" / "cache")], tmp_path)
+    run([str(BIN / "dvc"), "checkout", "-q"], dest)
+    return dest
+
+
+def pytest_collection_modifyitems(items):
+    """The end-to-end tests first, the grid (which needs no shared run) at their head: on two
+    workers one builds the shared first run while the other runs the grid, and the unit tests fill
+    the gaps at the end instead of leaving a worker waiting on the shared run."""
+    def weight(item):
+        if item.get_closest_marker("slow") is None:
+            return 2
+        return 0 if "grid" in item.nodeid else 1
+    items.sort(key=weight)  # stable: the files' own order within each group

@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 
 from embedding_bench.baseline import fit_predict
+from embedding_bench.sections import Baseline
 
-CFG = {"ngram_max": 2, "min_df": 1, "C": 10.0, "class_weight": None}
+CFG = Baseline(ngram_max=2, min_df=1, C=10.0, class_weight=None)
 
 
 def table(texts, labels):

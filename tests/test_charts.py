@@ -10,7 +10,8 @@ import zlib
 import pytest
 
 from conftest import BIN, ROOT, run
-from embedding_bench import charts, compare
+from embedding_bench import charts
+from embedding_bench.compare import cli, leaderboard, render, runs
 from test_compare import EXP_JSON
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
@@ -41,7 +42,7 @@ def test_dvc_plots_json_becomes_svgs_and_markdown(tmp_path):
 
 def test_leaderboard_report_links_svg_charts(tmp_path):
     (tmp_path / "exp.json").write_text(json.dumps(EXP_JSON))
-    compare.main(["--from-json", str(tmp_path / "exp.json"), "--out", str(tmp_path / "board")])
+    cli.main(["--from-json", str(tmp_path / "exp.json"), "--out", str(tmp_path / "board")])
     md = (tmp_path / "board.md").read_text()
     for i, metric in enumerate(("jaccard", "f1_micro", "f1_macro", "hamming_loss"), start=1):
         assert f"![{metric}](board_chart{i}.svg)" in md
@@ -106,14 +107,14 @@ def test_dvc_plots_page_draws_offline_and_the_cdn_page_does_not(tmp_path):
 
 @needs_chromium
 def test_leaderboard_and_why_report_draw_offline(tmp_path):
-    table = compare.runs(compare.experiments(EXP_JSON))
+    table = runs.runs(runs.experiments(EXP_JSON))
     slice_rows = [{"slice": "all", "texts": 8, "disagree": 2, "diff": 0.25},
                   {"slice": "negation", "texts": 2, "disagree": 2, "diff": 1.0},
                   {"slice": "emoji", "texts": 1, "disagree": 0, "diff": -0.1}]
     probe_rows = [{"label": "cnn / glove", "perturbation": p, "flip_rate": r}
                   for p, r in (("negation", 0.12), ("typos", 0.05))]
-    compare.write_reports(tmp_path / "why", compare.leaderboard(table), "A vs B ...",
-                          compare.interval_rows(table), probe_rows, slice_rows,
-                          ("embedding=glove", "embedding=word2vec"))
+    render.write_reports(tmp_path / "why", leaderboard.leaderboard(table), "A vs B ...",
+                         leaderboard.interval_rows(table), probe_rows, slice_rows,
+                         ("embedding=glove", "embedding=word2vec"))
     views, inked = draw(tmp_path / "why.html", tmp_path)
     assert views == 6 and inked > 0.02  # four metrics' intervals (no empty rate in these runs), probes, slices

@@ -7,7 +7,9 @@ import sys
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from conftest import ROOT, repository_params
+from embedding_bench.errors import UserError
+from embedding_bench.params import check
 
 
 @pytest.fixture
@@ -101,10 +103,21 @@ def test_ingest_bad_input(project, csv, message):
     (lambda p: p["ingest"]["labels"].update(names_file="names.txt"),
      "ingest.labels: names_file names the ids of the long layout; the wide layout takes"),
 ])
-def test_bad_params_listed_before_any_work(project, edit, message):
-    result = project("ingest", *INGEST, edit=edit, csv="id,text,joy\n1,hi,1\n")
-    assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr  # one message
+def test_bad_params_are_one_message_naming_the_param(edit, message):
+    params = repository_params()
+    edit(params)
+    with pytest.raises(UserError) as refused:
+        check(params)
+    assert str(refused.value).startswith("params.yaml: ") and message in str(refused.value)
+    assert "\n" not in str(refused.value)  # one message, on one line
+
+
+def test_bad_params_stop_a_stage_before_any_work(project):
+    """As a stage meets them: exit status 2, the one line on stderr, nothing written."""
+    result = project("ingest", *INGEST, edit=lambda p: p.update(embedding="elmo"), csv="id,text,joy\n1,hi,1\n")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == ("error: params.yaml: embedding is 'elmo'; valid values: random, word2vec, "
+                             "glove, bert\n")
     assert not (project.dir / "out").exists()
 
 
@@ -118,7 +131,7 @@ def test_label_without_training_positives_is_warned_and_reported(project):
     rows = "".join(f"{i},text {i},{int(i % 2 == 0)},0\n" for i in range(40))
     result = ingest_and_split(project, "id,text,joy,anger\n" + rows)
     assert result.returncode == 0
-    assert "warning: labels with no positive example in training: anger" in result.stdout
+    assert "warning: labels with no positive example in training: anger" in result.stderr
     assert '"labels_without_training_examples": 1' in (project.dir / "out/split.json").read_text()
 
 

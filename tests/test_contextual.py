@@ -6,22 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from ruamel.yaml import YAML
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
-from embedding_bench import contextual, experiment
-from embedding_bench.cnn import KimHead
-from embedding_bench.contextual import (BertFineTuned, FeatureCNN, LabelTokenHead, TokenFeatures,
-                                         Tokenized)
+from conftest import bert_cfg, fit_options, make_params
+from embedding_bench import devices, experiment, token_features, transformer_models
+from embedding_bench.cnn import FeatureCNN, KimHead
 from embedding_bench.errors import UserError
-from embedding_bench.training import fit, label_correlation_loss, make_reproducible, predict
-
-ROOT = Path(__file__).resolve().parents[1]
+from embedding_bench.finetuning import BertFineTuned, LabelTokenHead, Tokenized, label_prompt
+from embedding_bench.token_features import TokenFeatures
+from embedding_bench.training import LabelCorrelationLoss, fit, make_reproducible, predict
 
 WORDS = ["i", "am", "not", "happy", "sad", "so", "today", "love", "you", "##s", "the", "game"]
 TEXTS = ["i am not happy", "so sad today", "love you", "i love the game so so so much today",
          "happy", "not sad"]
-CFG = {"max_length": 16, "layer": -1, "last_n": 1, "combine": "mean", "batch_size": 4}
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +32,21 @@ def tiny(tmp_path_factory):
     config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
     BertModel(config).save_pretrained(folder, safe_serialization=True)
-    return {"model": str(folder), "revision": None, "trust_remote_code": False}
+    return bert_cfg(folder, max_length=16, batch_size=4)
 
 
 def load(cfg, dtype=torch.float32):
-    return contextual.load_model(cfg, dtype), contextual.load_tokenizer(cfg)
+    return transformer_models.load_model(cfg, dtype), transformer_models.load_tokenizer(cfg)
+
+
+def changed(cfg, **update):
+    """The same bert params with some changed, as `dvc exp run -S bert.x=...` would give them."""
+    return cfg.model_copy(update=update)
 
 
 def test_features_shape_dtype_lengths(tiny, tmp_path):
     model, tok = load(tiny)
-    stats = contextual.extract(model, tok, TEXTS, CFG, tmp_path / "f")
+    stats = token_features.extract(model, tok, TEXTS, tiny, tmp_path / "f")
     feats = TokenFeatures(tmp_path / "f", min_len=5)
     lengths = [len(tok(t)["input_ids"]) for t in TEXTS]  # with [CLS] and [SEP]
     assert stats["tokens"] == sum(lengths) and len(feats) == len(TEXTS)
@@ -58,8 +60,8 @@ def test_features_shape_dtype_lengths(tiny, tmp_path):
 
 def test_a_texts_features_do_not_depend_on_its_batch(tiny, tmp_path):
     model, tok = load(tiny)
-    contextual.extract(model, tok, TEXTS, CFG, tmp_path / "batched")
-    contextual.extract(model, tok, TEXTS, {**CFG, "batch_size": 1}, tmp_path / "alone")
+    token_features.extract(model, tok, TEXTS, tiny, tmp_path / "batched")
+    token_features.extract(model, tok, TEXTS, changed(tiny, batch_size=1), tmp_path / "alone")
     batched, alone = TokenFeatures(tmp_path / "batched", 1), TokenFeatures(tmp_path / "alone", 1)
     assert np.array_equal(batched.offsets, alone.offsets)
     np.testing.assert_allclose(batched.flat, alone.flat, atol=2e-3)
@@ -70,23 +72,23 @@ def test_a_texts_features_do_not_depend_on_its_batch(tiny, tmp_path):
 
 def test_bfloat16_close_to_float32_and_layer_mean(tiny, tmp_path):
     _, tok = load(tiny)
-    contextual.extract(load(tiny)[0], tok, TEXTS, CFG, tmp_path / "f32")
-    contextual.extract(load(tiny, torch.bfloat16)[0], tok, TEXTS, CFG, tmp_path / "bf16")
+    token_features.extract(load(tiny)[0], tok, TEXTS, tiny, tmp_path / "f32")
+    token_features.extract(load(tiny, torch.bfloat16)[0], tok, TEXTS, tiny, tmp_path / "bf16")
     f32, bf16 = (np.asarray(TokenFeatures(tmp_path / n, 1).flat, np.float32) for n in ("f32", "bf16"))
     assert np.abs(f32 - bf16).mean() < 0.05 * np.abs(f32).mean()
-    contextual.extract(load(tiny)[0], tok, TEXTS, {**CFG, "last_n": 2}, tmp_path / "mean2")
+    token_features.extract(load(tiny)[0], tok, TEXTS, changed(tiny, last_n=2), tmp_path / "mean2")
     assert not np.allclose(TokenFeatures(tmp_path / "mean2", 1).flat, f32, atol=1e-2)
 
 
 def test_finetuning_changes_transformer_weights_frozen_does_not(tiny, tmp_path):
     make_reproducible(0)
     y = np.array([[1, 0], [0, 1], [1, 0], [1, 0], [1, 0], [0, 1]], dtype=np.float32)
-    train_cfg = {"optimizer": "adamw", "lr": 1e-3, "transformer_lr": 1e-3, "batch_size": 3,
-                 "max_epochs": 2, "patience": 5, "accumulate": 2}
+    train_cfg = fit_options(optimizer="adamw", lr=1e-3, transformer_lr=1e-3, batch_size=3, max_epochs=2,
+                            patience=5, accumulate=2)
     model, tok = load(tiny)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     # frozen: features once, then only the head trains
-    contextual.extract(model, tok, TEXTS, CFG, tmp_path / "f")
+    token_features.extract(model, tok, TEXTS, tiny, tmp_path / "f")
     feats = TokenFeatures(tmp_path / "f", 5)
     fit(FeatureCNN(32, 2, filters=4), (feats, y), (feats, y), train_cfg, seed=0)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
@@ -101,19 +103,19 @@ def test_finetuning_changes_transformer_weights_frozen_does_not(tiny, tmp_path):
 
 
 def test_fragmentation(tiny):
-    tok = contextual.load_tokenizer(tiny)
-    frag = contextual.fragmentation(tok, [["happy", "games"], ["zzz"]])
+    tok = transformer_models.load_tokenizer(tiny)
+    frag = transformer_models.fragmentation(tok, [["happy", "games"], ["zzz"]])
     # happy -> 1 piece, games -> game ##s, zzz -> [UNK]: 4 pieces for 3 words, 1 unknown
     assert frag == {"pieces_per_word": round(4 / 3, 4), "unk_share": 0.25}
 
 
 def test_packaged_minilm_loads_and_embeds_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    cfg = {"model": "package", "revision": None, "trust_remote_code": False}
+    cfg = bert_cfg("package", max_length=16, batch_size=4)
     model, tok = load(cfg, torch.bfloat16)
     assert model.config.hidden_size == 384 and model.config.num_hidden_layers == 6
-    contextual.extract(model, tok, ["i am so happy today", "i am not happy today"], CFG,
-                       tmp_path / "m")
+    token_features.extract(model, tok, ["i am so happy today", "i am not happy today"], cfg,
+                           tmp_path / "m")
     feats = TokenFeatures(tmp_path / "m", 1)
     a, b = feats.batch([0]), feats.batch([1])
     assert feats.width == 384 and a.shape[1] == 7 and b.shape[1] == 7
@@ -122,31 +124,31 @@ def test_packaged_minilm_loads_and_embeds_offline(monkeypatch, tmp_path):
 
 
 def test_remote_code_off_unless_asked(tiny):
-    assert contextual.load_options(tiny)[1] == {"local_files_only": True, "revision": None,
+    assert transformer_models.load_options(tiny)[1] == {"local_files_only": True, "revision": None,
                                           "trust_remote_code": False}
-    hub = contextual.load_options({"model": "vinai/bertweet-base", "revision": "abc123",
-                             "trust_remote_code": True})
+    hub = transformer_models.load_options(bert_cfg("vinai/bertweet-base", revision="abc123",
+                                                   trust_remote_code=True))
     assert hub == ("vinai/bertweet-base", {"local_files_only": False, "revision": "abc123",
                                            "trust_remote_code": True})
 
 
 def test_missing_or_pickle_only_models_are_clear_errors(tiny, tmp_path):
-    missing = {**tiny, "model": str(tmp_path / "no-such-model")}
+    missing = changed(tiny, model=str(tmp_path / "no-such-model"))
     with pytest.raises(UserError, match=r"bert.model '.*no-such-model': cannot load its"):
-        contextual.load_model(missing)
+        transformer_models.load_model(missing)
     pickled = tmp_path / "pickled"  # config and tokenizer, but weights only as pytorch_model.bin
     pickled.mkdir()
-    for name in Path(tiny["model"]).iterdir():
+    for name in Path(tiny.model).iterdir():
         if name.suffix != ".safetensors":
             (pickled / name.name).write_bytes(name.read_bytes())
     (pickled / "pytorch_model.bin").write_bytes(b"not read")
     with pytest.raises(UserError, match=r"cannot load its weights .*safetensors only"):
-        contextual.load_model({**tiny, "model": str(pickled)})
+        transformer_models.load_model(changed(tiny, model=str(pickled)))
 
 
 def test_label_prompt_goes_first_and_each_label_finds_its_own_pieces(tiny):
-    tok = contextual.load_tokenizer(tiny)
-    prompt, positions = contextual.label_prompt(tok, ["happy", "sad", "love_you"], 16)
+    tok = transformer_models.load_tokenizer(tiny)
+    prompt, positions = label_prompt(tok, ["happy", "sad", "love_you"], 16)
     assert prompt == "happy sad love you"
     assert positions == [[1], [2], [3, 4]]  # after [CLS]; love_you is two words, two pieces
     ids = Tokenized(tok, TEXTS, 12, 1, prompt)
@@ -157,7 +159,7 @@ def test_label_prompt_goes_first_and_each_label_finds_its_own_pieces(tiny):
     long = tok.convert_ids_to_tokens(batch["input_ids"][1])  # cut to 12: the text, never the prompt
     assert len(long) == 12 and long[:6] == first[:6] and long[-1] == "[SEP]"
     with pytest.raises(UserError, match="bert.max_length 6 leaves no room for the text"):
-        contextual.label_prompt(tok, ["happy", "sad", "love_you"], 6)
+        label_prompt(tok, ["happy", "sad", "love_you"], 6)
 
 
 def test_label_token_head_reads_each_labels_pieces():
@@ -180,16 +182,16 @@ def test_label_correlation_loss_values():
     first = (torch.exp(p[0, 1] - p[0, 0]) + torch.exp(p[0, 2] - p[0, 0])) / 2  # 2 pairs
     third = (torch.exp(p[2, 2] - p[2, 0]) + torch.exp(p[2, 2] - p[2, 1])) / 2
     expected = (first + 0.0 + third) / 3  # the text without a present label adds 0
-    torch.testing.assert_close(label_correlation_loss(logits, y), expected)
+    lca = LabelCorrelationLoss()
+    torch.testing.assert_close(lca(logits, y), expected)
     # lower when the present label is ranked above the absent ones by more
     ranked = torch.tensor([[5.0, -5.0, -5.0]])
-    assert label_correlation_loss(ranked, y[:1]) < label_correlation_loss(logits[:1], y[:1])
+    assert lca(ranked, y[:1]) < lca(logits[:1], y[:1])
 
 
 def test_layer_decay_gives_lower_layers_lower_learning_rates(tiny):
-    model = BertFineTuned(contextual.load_model(tiny), KimHead(32, 2, filters=4))
-    cfg = {"lr": 1e-2, "transformer_lr": 1e-3}
-    rates = {id(p): g["lr"] for g in model.param_groups({**cfg, "layer_decay": 0.5}) for p in g["params"]}
+    model = BertFineTuned(transformer_models.load_model(tiny), KimHead(32, 2, filters=4))
+    rates = {id(p): g["lr"] for g in model.param_groups(1e-2, 1e-3, 0.5) for p in g["params"]}
     named = dict(model.named_parameters())
     assert rates[id(named["transformer.embeddings.word_embeddings.weight"])] == pytest.approx(2.5e-4)
     assert rates[id(named["transformer.encoder.layer.0.attention.self.query.weight"])] == pytest.approx(5e-4)
@@ -197,7 +199,7 @@ def test_layer_decay_gives_lower_layers_lower_learning_rates(tiny):
     assert rates[id(named["transformer.pooler.dense.weight"])] == pytest.approx(1e-3)
     assert rates[id(named["head.out.weight"])] == 1e-2
     assert len(rates) == len(named)  # every parameter trains, once
-    one_rate = model.param_groups({**cfg, "layer_decay": 1.0})
+    one_rate = model.param_groups(1e-2, 1e-3, 1.0)
     assert [g["lr"] for g in one_rate] == [1e-3, 1e-2]
 
 
@@ -206,19 +208,19 @@ def test_label_tokens_finetune_trains_saves_and_reloads(tiny, tmp_path):
     the label head, LCA loss, layer decay and last-two-layer pooling; the saved model predicts the
     same after loading."""
     make_reproducible(0)
-    p = YAML(typ="safe").load(ROOT / "params.yaml")
-    p.update(embedding="bert", device="cpu")
-    p["bert"].update(tiny, finetune=True, head="label_tokens", max_length=16, finetune_epochs=2,
-                     finetune_batch_size=3, layer_decay=0.8, last_n=2)
-    p["train"]["lca_weight"] = 0.2
+    p = make_params(embedding="bert", device="cpu", bert__model=tiny.model, bert__finetune=True,
+                    bert__head="label_tokens", bert__max_length=16, bert__finetune_epochs=2,
+                    bert__finetune_batch_size=3, bert__layer_decay=0.8, bert__last_n=2,
+                    train__lca_weight=0.2)
     labels = ["happy", "sad", "love_you"]
     table = pd.DataFrame({"text": TEXTS, "happy": [0, 0, 0, 1, 1, 0], "sad": [0, 1, 0, 0, 0, 1],
                           "love_you": [0, 0, 1, 1, 0, 0]})
     model, config = experiment.new_model(p, labels, {})
     assert config["label_positions"] == [[1], [2], [3, 4]] and isinstance(model.head, LabelTokenHead)
     data = experiment.inputs(config, {"train": table, "val": table}, {})
-    cfg, schedule = experiment.training_options(p, "finetune")
-    summary = fit(model, data["train"], data["val"], cfg, 0, schedule=schedule)
+    options = experiment.KINDS["finetune"].fit_options(p)
+    assert options.optimizer == "adamw" and options.lca_weight == 0.2 and options.schedule is not None
+    summary = fit(model, data["train"], data["val"], options, 0)
     assert summary["epochs_run"] == 2
     experiment.save(model, tmp_path / "model", config)
     loaded, loaded_config = experiment.load(tmp_path / "model")
@@ -233,10 +235,10 @@ def test_label_tokens_finetune_trains_saves_and_reloads(tiny, tmp_path):
 
 
 def test_packaged_minilm_label_prompt_covers_semeval_labels():
-    tok = contextual.load_tokenizer({"model": "package", "revision": None, "trust_remote_code": False})
+    tok = transformer_models.load_tokenizer(bert_cfg("package"))
     labels = ["anger", "anticipation", "disgust", "fear", "joy", "love", "optimism", "pessimism",
               "sadness", "surprise", "trust"]
-    prompt, positions = contextual.label_prompt(tok, labels, 128)
+    prompt, positions = label_prompt(tok, labels, 128)
     ids = tok(prompt, "so happy")["input_ids"]
     for label, pieces in zip(labels, positions):
         assert pieces == list(range(pieces[0], pieces[-1] + 1))  # contiguous
@@ -278,7 +280,7 @@ def trained_tokenizer(kind):
 @pytest.mark.parametrize("kind", ["sentencepiece", "bytelevel"])
 def test_label_prompt_pieces_with_a_leading_space_marker(kind):
     tok = trained_tokenizer(kind)
-    prompt, positions = contextual.label_prompt(tok, SEMEVAL_LABELS, 128)
+    prompt, positions = label_prompt(tok, SEMEVAL_LABELS, 128)
     pieces = tok.convert_ids_to_tokens(tok(prompt, "x")["input_ids"])
     for label, found in zip(SEMEVAL_LABELS, positions):
         # every piece of the label, and nothing else: the space marker (▁ or Ġ) aside, they spell it
@@ -293,16 +295,16 @@ def test_label_prompt_refuses_tokenizers_it_cannot_map(tmp_path):
     slow = BertweetTokenizer(str(tmp_path / "vocab.txt"), str(tmp_path / "bpe.codes"))  # Python-only
     assert not slow.is_fast
     with pytest.raises(UserError, match="label_tokens finds each label's word pieces with a fast tokenizer"):
-        contextual.label_prompt(slow, ["happy"], 16)
+        label_prompt(slow, ["happy"], 16)
 
 
 def test_a_cuda_device_without_cuda_is_one_clear_error():
     if torch.cuda.is_available():
-        assert contextual.pick_device("cuda") == "cuda"
+        assert devices.pick_device("cuda") == "cuda"
     else:
         with pytest.raises(UserError, match=r"device: cuda, but torch .* sees no CUDA GPU here; use device: auto"):
-            contextual.pick_device("cuda")
-    assert contextual.pick_device("cpu") == "cpu"
+            devices.pick_device("cuda")
+    assert devices.pick_device("cpu") == "cpu"
 
 
 def test_params_the_model_cannot_honour_are_refused_on_loading(tiny, tmp_path):
@@ -313,19 +315,19 @@ def test_params_the_model_cannot_honour_are_refused_on_loading(tiny, tmp_path):
                             ({"last_n": 4}, r"bert.last_n is 4, but .* use 1..3"),
                             ({"max_length": 65}, r"bert.max_length is 65, but .* reads at most 64 tokens")]:
         with pytest.raises(UserError, match=message):
-            contextual.load_model({**tiny, **CFG, **update})
-    assert contextual.load_model({**tiny, **CFG, "layer": -3, "last_n": 3, "max_length": 64}) is not None
+            transformer_models.load_model(changed(tiny, **update))
+    assert transformer_models.load_model(changed(tiny, layer=-3, last_n=3, max_length=64)) is not None
     weights_only = tmp_path / "no-tokenizer"  # model.save_pretrained without the tokenizer
-    contextual.load_model(tiny).save_pretrained(weights_only, safe_serialization=True)
+    transformer_models.load_model(tiny).save_pretrained(weights_only, safe_serialization=True)
     with pytest.raises(UserError, match=r"its tokenizer knows \d+ tokens, the model \d+: the tokenizer files are missing"):
-        contextual.load_tokenizer({**tiny, "model": str(weights_only)})
+        transformer_models.load_tokenizer(changed(tiny, model=str(weights_only)))
     foreign = tmp_path / "foreign"  # a tokenizer with more ids than the model has embeddings
-    tokenizer = contextual.load_tokenizer(tiny)
+    tokenizer = transformer_models.load_tokenizer(tiny)
     tokenizer.save_pretrained(foreign)
     BertModel(BertConfig(vocab_size=len(tokenizer) - 1, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=64)).save_pretrained(foreign, safe_serialization=True)
     with pytest.raises(UserError, match=rf"its tokenizer knows {len(tokenizer)} tokens, the model {len(tokenizer) - 1}"):
-        contextual.load_tokenizer({**tiny, "model": str(foreign)})
+        transformer_models.load_tokenizer(changed(tiny, model=str(foreign)))
 
 
 def test_positions_bound_as_each_family_numbers_them(tmp_path):
@@ -334,14 +336,13 @@ def test_positions_bound_as_each_family_numbers_them(tmp_path):
     small = dict(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                  intermediate_size=32, max_position_embeddings=66)
     RobertaModel(RobertaConfig(**small)).save_pretrained(tmp_path / "roberta", safe_serialization=True)
-    roberta = {"model": str(tmp_path / "roberta"), "revision": None, "trust_remote_code": False}
     with pytest.raises(UserError, match=r"bert.max_length is 65, but .* reads at most 64 tokens"):
-        contextual.load_model({**roberta, "max_length": 65})  # positions start at padding_idx + 1 = 2
-    assert contextual.load_model({**roberta, "max_length": 64}) is not None
+        transformer_models.load_model(bert_cfg(tmp_path / "roberta", max_length=65))  # positions from padding_idx + 1
+    assert transformer_models.load_model(bert_cfg(tmp_path / "roberta", max_length=64)) is not None
     DebertaV2Model(DebertaV2Config(**small, relative_attention=True, position_biased_input=False)) \
         .save_pretrained(tmp_path / "deberta", safe_serialization=True)
-    deberta = {"model": str(tmp_path / "deberta"), "revision": None, "trust_remote_code": False}
-    assert contextual.load_model({**deberta, "max_length": 512}) is not None  # relative positions only
+    deberta = bert_cfg(tmp_path / "deberta", max_length=512)
+    assert transformer_models.load_model(deberta) is not None  # relative positions only
 
 
 def test_an_encoder_decoder_model_is_refused(tmp_path):
@@ -350,4 +351,4 @@ def test_an_encoder_decoder_model_is_refused(tmp_path):
     T5Model(T5Config(vocab_size=64, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2)) \
         .save_pretrained(tmp_path, safe_serialization=True)
     with pytest.raises(UserError, match=r"is an encoder-decoder model \(t5\); token features need an encoder"):
-        contextual.load_model({"model": str(tmp_path), "revision": None, "trust_remote_code": False})
+        transformer_models.load_model(bert_cfg(tmp_path))

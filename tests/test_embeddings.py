@@ -2,11 +2,13 @@ import numpy as np
 import pandas as pd
 from gensim.models import KeyedVectors
 
+from conftest import make_params
 from embedding_bench.static_embeddings import matrix_from, random_matrix, train_word2vec
 from embedding_bench.vocab import build_vocab, oov_rates
 
 SENTENCES = [["i", "am", "happy"], ["i", "am", "not", "happy"], ["so", "sad"]] * 20
-W2V = {"vector_size": 16, "window": 3, "min_count": 1, "sg": 1, "negative": 5, "epochs": 5}
+W2V = make_params(word2vec__vector_size=16, word2vec__window=3, word2vec__min_count=1, word2vec__sg=1,
+                  word2vec__negative=5, word2vec__epochs=5).word2vec
 
 
 def test_vocab_order_and_min_count():
@@ -43,12 +45,11 @@ def test_word2vec_extra_files_are_read_and_preprocessed_like_the_dataset(tmp_pat
     from embedding_bench.static_embeddings import extra_sentences
 
     (tmp_path / "unlabeled.tsv").write_text('ID\tTweet\n1\tSoooo #Happy "today"\n2\t@bob hi\n')
-    p = {"preprocessing": "light",
-         "preprocess": {"variants": {"light": {"hashtags": "word", "lowercase": True,
-                                               "elongation": "shorten", "mentions": "placeholder"}}},
-         "ingest": {"path": str(tmp_path), "format": "auto", "quoting": "none", "encoding": "utf-8",
-                    "text_column": "Tweet"},
-         "word2vec": {"extra_files": ["unlabeled.tsv"]}}
+    p = make_params(preprocessing="light",
+                    preprocess__variants__light={"hashtags": "word", "lowercase": True,
+                                                 "elongation": "shorten", "mentions": "placeholder"},
+                    ingest__path=str(tmp_path), ingest__quoting="none", ingest__text_column="Tweet",
+                    word2vec__extra_files=["unlabeled.tsv"])
     assert extra_sentences(p) == [["soo", "happy", '"', "today", '"'], ["<user>", "hi"]]
     from embedding_bench.static_embeddings import extra_in_splits
 

@@ -7,10 +7,9 @@ import re
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import BIN, run
+from conftest import BIN, run, shrink
 from embedding_bench import grid
-from embedding_bench.errors import UserError
-from test_pipeline import DVC, read, shrink, stages_run
+from test_pipeline import DVC, read, stages_run
 
 BENCH = str(BIN / "embedding-bench")
 

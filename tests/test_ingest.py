@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from conftest import SEMEVAL, ingest_cfg, needs_semeval
-from embedding_bench.datasets import ingest
+from embedding_bench.ingest import ingest
 from embedding_bench.errors import UserError
 
 WIDE = "id,text,joy,anger\n1,so happy,1,0\n2,\"so mad, really\",0,1\n3,meh,0,0\n"

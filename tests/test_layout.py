@@ -1,6 +1,7 @@
 """The layout holds: stages/ has only the thin scripts dvc.yaml runs, each stage's code deps are
 exactly the package modules it imports (so caching is exact), the package has no import cycles,
-and every python/bench command the README shows still runs (with --help)."""
+the package's layers go one way, and every python/bench command the README and docs/ show still
+runs (with --help)."""
 
 import ast
 import os
@@ -8,6 +9,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,18 +21,26 @@ PACKAGE = "embedding_bench"
 STAGES = ROOT / "stages"
 
 
+def module_file(dotted):
+    """The repository path of a package module or subpackage."""
+    path = ROOT.joinpath(*dotted.split("."))
+    return str((path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).relative_to(ROOT))
+
+
 def package_imports(path):
-    """The package modules (as repository paths) that a file imports directly."""
+    """The package modules (as repository paths) that a file imports directly; the package's
+    __init__, which holds no code, is none of them."""
     found = set()
     for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module == PACKAGE:
-            found |= {f"{PACKAGE}/{alias.name}.py" for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + "."):
-            found.add(node.module.replace(".", "/") + ".py")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == PACKAGE:
+            for alias in node.names:  # `from pkg import module` or `from pkg.module import name`
+                sub = f"{node.module}.{alias.name}"
+                is_module = ROOT.joinpath(*sub.split(".")).with_suffix(".py").is_file() or \
+                    ROOT.joinpath(*sub.split(".")).is_dir()
+                found.add(module_file(sub if is_module else node.module))
         elif isinstance(node, ast.Import):
-            found |= {a.name.replace(".", "/") + ".py" for a in node.names
-                      if a.name.startswith(PACKAGE + ".")}
-    return found
+            found |= {module_file(a.name) for a in node.names if a.name.startswith(PACKAGE + ".")}
+    return found - {f"{PACKAGE}/__init__.py"}
 
 
 def closure(path):
@@ -70,39 +80,44 @@ def test_each_stage_depends_on_exactly_the_code_it_imports():
         assert code_deps == {script} | closure(script), f"dvc.yaml deps of stage {name!r}"
 
 
-def test_package_init_holds_no_code():
-    """__init__.py runs on every import but is no stage dep: it must hold nothing but its docstring."""
-    tree = ast.parse((ROOT / PACKAGE / "__init__.py").read_text())
-    assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
-
-
-def readme_layers():
-    """The layers the README's Layout lists ("    1 errors", ...): the one place they are written.
-    A module may import only modules of earlier layers."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"The layers go one way.*?\n\n((?: {4}\d+ [^\n]*\n)+)", text, re.S)
-    assert block, "README, Layout: the numbered list of layers is missing"
-    rows = [line.split() for line in block.group(1).splitlines()]
-    assert [int(row[0]) for row in rows] == list(range(1, len(rows) + 1))
-    return [row[1:] for row in rows]
+def test_package_inits_hold_no_code():
+    """An __init__.py runs on every import but is no stage dep: it holds nothing but its docstring."""
+    for init in (ROOT / PACKAGE).rglob("__init__.py"):
+        tree = ast.parse(init.read_text())
+        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr), init
 
 
 def test_package_layers_go_one_way_and_never_import_stages():
-    layer = {f"{PACKAGE}/{name}.py": i for i, names in enumerate(readme_layers()) for name in names}
-    modules = {f"{PACKAGE}/{p.name}" for p in (ROOT / PACKAGE).glob("*.py")} - {
-        f"{PACKAGE}/__init__.py", f"{PACKAGE}/__main__.py"}
-    assert modules == set(layer), "every module belongs to one layer (README, Layout)"
-    for module in modules:
-        for imported in package_imports(ROOT / module):
-            assert layer[imported] < layer[module], f"{module} imports {imported} (same or higher layer)"
-        source = (ROOT / module).read_text()
-        assert not re.search(r"^\s*(from|import) stages\b", source, re.M), f"{module} imports stages"
+    """The layers contract of pyproject.toml (import-linter), which names every module once."""
+    result = subprocess.run([str(BIN / "lint-imports")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and "broken" not in result.stdout.replace("0 broken", ""), result.stdout
+    listed = {m.strip() for contract in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"][
+        "importlinter"]["contracts"] for layer in contract["layers"] for m in layer.split(":")}
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / PACKAGE).rglob("*.py")
+               if p.name not in ("__init__.py", "__main__.py")}
+    top = {m for m in listed if m.count(".") == 1}
+    assert {m for m in modules if m.count(".") == 1} | {"embedding_bench.compare"} == top
+    assert {m for m in modules if m.startswith("embedding_bench.compare.")} == listed - top
+    for module in (ROOT / PACKAGE).rglob("*.py"):
+        assert not re.search(r"^\s*(from|import) stages\b", module.read_text(), re.M), module
+
+
+def test_modules_and_functions_stay_small():
+    """One concern per module: no module over 300 lines, no function over 60."""
+    for path in (ROOT / PACKAGE).rglob("*.py"):
+        source = path.read_text()
+        assert source.count("\n") <= 300, f"{path.relative_to(ROOT)}: {source.count(chr(10))} lines"
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 60, f"{path.relative_to(ROOT)}: {node.name} has {length} lines"
 
 
 def readme_commands():
-    """Commands the README shows, in code blocks (indented or fenced) and inline code spans, that
-    run python, a bench script or the package's command; continuation lines joined, `&&` split."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """Commands the README and docs/ show, in code blocks (indented or fenced) and inline code
+    spans, that run python, a bench script or the package's command; continuation lines joined,
+    `&&` split."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
     lines, fenced = [], False
     for line in text.splitlines():
         if line.startswith("```"):
@@ -152,3 +167,18 @@ def test_readme_commands_run():
 def test_console_command_installed(argv):
     result = subprocess.run([str(BIN / argv[0]), *argv[1:]], capture_output=True, text=True)
     assert result.returncode == 0 and "compare" in result.stdout
+
+
+def test_params_reference_is_generated_from_the_schema(tmp_path):
+    """docs/params.md is what `embedding-bench params-doc` writes; --check fails where it differs."""
+    check = [str(BIN / "embedding-bench"), "params-doc", "--check"]
+    result = subprocess.run([*check, "docs/params.md"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    stale = tmp_path / "params.md"
+    stale.write_text((ROOT / "docs" / "params.md").read_text().replace("texts per batch", "texts a batch"))
+    result = subprocess.run([*check, str(stale)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "differs from the schema; regenerate it" in result.stderr
+    text = (ROOT / "docs" / "params.md").read_text()
+    for section in ("ingest.labels", "bert", "evaluate", "preprocess.variants.NAME (Variant)"):
+        assert f"## {section}\n" in text
+    assert "| `optimizer` | `adadelta` \\| `adam` \\| `adamw` |" in text  # the schema's values, all of them

@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
 
-from embedding_bench.metrics import (decide, per_label, resolve_at_least_one, sample_jaccard, score, summary,
-                                     tune_global_threshold)
-from embedding_bench.params import threshold_setting
-from embedding_bench.reports import fitted, warn_if_labels_untested, warn_if_rule_decides
+from embedding_bench.metrics import per_label, sample_jaccard, summary, tune_global_threshold
+from embedding_bench.reports import fitted, score, warn_if_labels_untested, warn_if_rule_decides
+from embedding_bench.rules import DecisionRule, decide, resolve_at_least_one, threshold_setting
 
 # 3 texts x 3 labels, computed by hand below
 Y_TRUE = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]])
@@ -77,19 +76,19 @@ def test_score_records_the_rule_and_warns_when_it_decides(capsys):
     y = {"val": np.array([[1, 0], [0, 1]]), "test": np.array([[1, 0], [0, 1], [1, 1], [0, 1]])}
     probs = {"val": np.array([[0.9, 0.1], [0.2, 0.8]]),
              "test": np.array([[0.4, 0.1], [0.2, 0.3], [0.9, 0.7], [0.1, 0.45]])}
-    results, _, rule, tables = score(["a", "b"], y, probs, 0.5, at_least_one=False)
+    results, _, rule, tables = score(["a", "b"], y, probs, DecisionRule(0.5, False))
     assert rule == {"thresholds": {"a": 0.5, "b": 0.5}, "at_least_one": 0}
     assert tables["test"]["pred.a"].tolist() == [0, 0, 1, 0]
     # validation probabilities are kept (an ensemble tunes on them), predictions are not
     assert sorted(tables["val"]) == ["prob.a", "prob.b", "true.a", "true.b"]
     assert tables["val"]["prob.b"].tolist() == [0.1, 0.8] and tables["val"]["true.a"].tolist() == [1, 0]
     assert results["test"]["empty_prediction_rate"] == 0.75 and results["test"]["true_empty_rate"] == 0
-    warn_if_rule_decides(results, 0.5, False)
+    warn_if_rule_decides(results, 0.5)
     assert "no label predicted for 75.0% of test texts, while 0.0% have none" in capsys.readouterr().err
-    results, _, rule, _ = score(["a", "b"], y, probs, 0.5, at_least_one=True)
+    results, _, rule, _ = score(["a", "b"], y, probs, DecisionRule(0.5, True))
     assert rule["at_least_one"] == 1 and results["test"]["empty_prediction_rate"] == 0
     assert results["test"]["jaccard"] == pytest.approx((1 + 1 + 1 + 1) / 4)
-    warn_if_rule_decides(results, 0.5, True)
+    warn_if_rule_decides(results, 0.5)
     assert capsys.readouterr().err == ""
 
 
@@ -118,12 +117,12 @@ def test_tuned_global_is_the_grid_threshold_with_the_best_validation_jaccard_und
     # score() applies it to test with the rule it was tuned under, and records it
     y = {"val": y_val, "test": np.array([[0, 1], [1, 0]])}
     probs = {"val": p_val, "test": np.array([[0.2, 0.4], [0.45, 0.1]])}
-    results, _, rule, _ = score(["a", "b"], y, probs, "tuned_global", at_least_one=False)
+    results, _, rule, _ = score(["a", "b"], y, probs, DecisionRule("tuned_global", False))
     assert rule["thresholds"] == {"a": 0.35, "b": 0.35} and results["test"]["jaccard"] == 1.0
-    results, _, rule, _ = score(["a", "b"], y, probs, 0.5, at_least_one=False)
+    results, _, rule, _ = score(["a", "b"], y, probs, DecisionRule(0.5, False))
     assert results["test"]["jaccard"] == 0.0  # the same model at 0.5: no label at all
     # ... and tunes under the rule in force: with at_least_one, 0.5 (as above), not 0.35
-    _, _, rule, _ = score(["a", "b"], y, probs, "tuned_global", at_least_one=True)
+    _, _, rule, _ = score(["a", "b"], y, probs, DecisionRule("tuned_global", True))
     assert rule["thresholds"] == {"a": 0.5, "b": 0.5}
 
 

@@ -1,7 +1,9 @@
 import numpy as np
 import torch
 
-from embedding_bench.cnn import KimHead, WordCNN, resolve_mode
+from conftest import fit_options
+from embedding_bench.cnn import KimHead, WordCNN
+from embedding_bench.schema import mode_of
 from embedding_bench.training import fit, make_reproducible
 from embedding_bench.vocab import TokenIds, pad
 
@@ -44,7 +46,7 @@ def train_small(mode):
     ids = TokenIds(texts, VOCAB, max_len=10, min_len=5)
     model = WordCNN(vectors(), 2, mode, filters=4)
     before = model.embedding.weight.detach().clone()
-    cfg = {"optimizer": "adam", "lr": 0.01, "batch_size": 8, "max_epochs": 3, "patience": 5}
+    cfg = fit_options(optimizer="adam", lr=0.01, batch_size=8, max_epochs=3, patience=5)
     summary = fit(model, (ids, y), (ids, y), cfg, seed=0)
     return model, before, summary
 
@@ -65,10 +67,11 @@ def test_training_is_deterministic():
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
-def test_resolve_mode():
-    assert resolve_mode("auto", "random") == "rand"
-    assert resolve_mode("auto", "word2vec") == "non_static"
-    assert resolve_mode("multichannel", "word2vec") == "multichannel"
+def test_mode_names():
+    assert mode_of("random", "auto", False) == "rand"
+    assert mode_of("word2vec", "auto", False) == "non_static"
+    assert mode_of("word2vec", "multichannel", False) == "multichannel"
+    assert mode_of("bert", "auto", False) == "frozen" and mode_of("bert", "static", True) == "finetune"
 
 
 def test_batches_follow_the_device_they_are_asked_for():

@@ -1,4 +1,5 @@
-"""The DVC pipeline end to end, in a temporary copy of the repository, on a reduced sample."""
+"""The DVC pipeline end to end on a reduced sample (300 texts): one first `dvc repro` for the whole
+test run (conftest.pipeline_base), then each test's own experiments in a clone of it."""
 
 import json
 import os
@@ -19,18 +20,6 @@ METRICS = ["jaccard", "f1_macro", "f1_micro", "precision_macro", "recall_macro",
            "subset_accuracy", "hamming_loss", "empty_prediction_rate", "true_empty_rate"]
 
 
-def shrink(repo, rows=600):
-    """Fewer texts and epochs, so the whole pipeline runs in seconds."""
-    sample = repo / "data/raw/sample/tweets.csv"
-    sample.write_text("".join(sample.read_text(encoding="utf-8").splitlines(True)[:rows + 1]),
-                      encoding="utf-8")
-    yaml = YAML()
-    params = yaml.load(repo / "params.yaml")
-    params["train"].update(max_epochs=5, optimizer="adam", lr=0.005)
-    params["word2vec"]["epochs"] = 3
-    yaml.dump(params, repo / "params.yaml")
-
-
 def stages_run(output, model_only=False):
     """Stages that ran, but `sources`, which runs every time (it fingerprints the files params
     name); with model_only, without `headline`, which re-runs only where the metrics it copies
@@ -49,12 +38,9 @@ def read(repo, name):
     return json.loads((repo / "metrics" / name).read_text())
 
 
-def test_repro_exp_run_and_metrics_diff(repo_copy):
-    repo = repo_copy
-    shrink(repo)
-    result = run([DVC, "repro"], repo)
-    out = result.stdout
-    assert "WARNING" not in result.stdout + result.stderr  # e.g. no "'data/contextual' is empty"
+def test_repro_exp_run_and_metrics_diff(pipeline_base, pipeline_repo):
+    repo, out = pipeline_repo, pipeline_base["repro"]  # the first run, from nothing
+    assert "WARNING" not in out + pipeline_base["stderr"]  # e.g. no "'data/contextual' is empty"
     assert sorted(stages_run(out)) == sorted(
         ["ingest", "split", "download", "embed", "features", "train", "evaluate", "probe", "baseline",
          "headline"]
@@ -75,10 +61,10 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     assert list(per_label) == ["anger", "fear", "joy", "love", "optimism", "sadness"]
     assert sum(v["support"] for v in per_label.values()) > 0
     ingest = read(repo, "ingest.json")
-    assert ingest["rows_read"] == ingest["rows_kept"] == 600
-    assert read(repo, "split.json")["test"]["rows"] == 120
+    assert ingest["rows_read"] == ingest["rows_kept"] == 300
+    assert read(repo, "split.json")["test"]["rows"] == 60
     for variant in ("raw", "light", "full"):
-        assert read(repo, f"preprocess/{variant}.json")[variant]["train"]["texts"] == 432
+        assert read(repo, f"preprocess/{variant}.json")[variant]["train"]["texts"] == 216
     assert read(repo, "embed.json")["test"]["oov_token_rate"] < 0.2
     probes = read(repo, "probes.json")  # the same model and rule as evaluate, then perturbed texts
     assert probes["original"]["test"]["jaccard"] == m["test"]["jaccard"]
@@ -86,7 +72,7 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
                                             "mentions_urls_removed", "typos", "lowercase", "full_losses"}
     assert probes["perturbations"]["negation"]["inputs_changed"] > 0
     slices = read(repo, "slices.json")
-    assert slices["long"]["texts"] + slices["short"]["texts"] == 120
+    assert slices["long"]["texts"] + slices["short"]["texts"] == 60
     diag = {v: read(repo, f"diagnostics/{v}.json")[v]["test"] for v in ("raw", "light", "full")}
     assert diag["full"]["glove"]["oov_token_rate"] > diag["light"]["glove"]["oov_token_rate"]
     assert diag["light"]["bert"]["pieces_per_word"] < diag["full"]["bert"]["pieces_per_word"]
@@ -94,15 +80,6 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     assert stages_run(run([DVC, "repro"], repo).stdout) == []  # everything up to date
     assert up_to_date(repo)
 
-    # the cache goes to a remote and comes back (a local folder here; S3 & co. in real use)
-    run([DVC, "remote", "add", "-d", "shared", str(repo.parent / "remote")], repo)
-    run([DVC, "push"], repo)
-    run("rm -rf .dvc/cache data/ingested data/split data/preprocessed data/features models", repo)
-    run([DVC, "pull"], repo)
-    assert up_to_date(repo)
-    assert stages_run(run([DVC, "repro"], repo).stdout) == []
-
-    run("git add -A && git commit -qm baseline", repo)
     exp = run([DVC, "exp", "run", "-S", "embedding=random"], repo).stdout
     assert sorted(stages_run(exp, model_only=True)) == ["embed", "evaluate", "features", "probe", "train"]
     diff = run([DVC, "metrics", "diff", "--md"], repo).stdout
@@ -134,8 +111,8 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     ensemble_row = re.search(r"^\| sample +\| cnn +\| random +\| light +\| rand +\| *0.5 *\| ensemble of 2 "
                              r"+\| (0\.\d{4}) +\|", board, re.M)
     assert ensemble_row and 0.0 < float(ensemble_row.group(1)) <= 1.0, board
-    assert "paired bootstrap over texts" in board and "on 120 test texts" in board
-    assert re.search(r"different label sets for \d+ of 120 test texts", board), board  # the why
+    assert "paired bootstrap over texts" in board and "on 60 test texts" in board
+    assert re.search(r"different label sets for \d+ of 60 test texts", board), board  # the why
     assert re.search(r"^\| negation \| \d+ \| \d+ \| [+-]\d\.\d{4} \|$", board, re.M)
 
     # PR review: the headline against a base made on this machine (here: the same numbers)
@@ -143,6 +120,15 @@ def test_repro_exp_run_and_metrics_diff(repo_copy):
     review = run([BIN / "embedding-bench", "review", "--base", str(repo.parent / "base.json")],
                  repo).stdout
     assert re.search(r"\| cnn \| jaccard \| (0\.\d{4}) \| \1 \| \+0\.0000 \|", review), review
+
+    # the cache goes to a remote and comes back (a local folder here; S3 & co. in real use); last,
+    # since a pulled clone has no run cache, and everything above reuses it
+    run([DVC, "remote", "add", "-d", "shared", str(repo.parent / "remote")], repo)
+    run([DVC, "push"], repo)
+    run("rm -rf .dvc/cache data/ingested data/split data/preprocessed data/features models", repo)
+    run([DVC, "pull"], repo)
+    assert up_to_date(repo)
+    assert stages_run(run([DVC, "repro"], repo).stdout) == []
 
 
 def metrics_files(repo):
@@ -167,11 +153,10 @@ def interrupted_repro(repo, sig, writing):
     return proc.wait(timeout=120)
 
 
-def test_deterministic_and_interruptible(repo_copy):
+def test_deterministic_and_interruptible(pipeline_repo):
     """Same params and seed: byte-identical metrics, whatever PYTHONHASHSEED, after a stage was
     killed mid-run (SIGINT and SIGKILL); another seed changes them."""
-    repo = repo_copy
-    shrink(repo, rows=300)
+    repo = pipeline_repo
     yaml = YAML()
     params = yaml.load(repo / "params.yaml")
     params["embedding"] = "bert"  # its features are written progressively: easy to catch mid-write
@@ -199,10 +184,8 @@ def test_deterministic_and_interruptible(repo_copy):
     assert read(repo, "metrics.json") != json.loads(first["metrics/metrics.json"])
 
 
-def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
-    repo = repo_copy
-    shrink(repo, rows=300)
-    run([DVC, "repro"], repo)
+def test_variant_defined_only_in_params_with_glove_multichannel(pipeline_repo):
+    repo = pipeline_repo
     yaml = YAML()
     params = yaml.load(repo / "params.yaml")
     params["preprocess"]["variants"]["mine"] = {"lowercase": True, "hashtags": "word",
@@ -237,15 +220,8 @@ def test_variant_defined_only_in_params_with_glove_multichannel(repo_copy):
     assert {"diagnose@light", "train"} <= set(status)  # and the rest of the pipeline is stale
 
 
-def test_bert_frozen_and_finetuned_reuse_upstream(repo_copy):
-    repo = repo_copy
-    shrink(repo, rows=300)
-    yaml = YAML()
-    params = yaml.load(repo / "params.yaml")
-    params["bert"]["finetune_epochs"] = 1
-    yaml.dump(params, repo / "params.yaml")
-    run([DVC, "repro"], repo)
-    run("git add -A && git commit -qm base", repo)
+def test_bert_frozen_and_finetuned_reuse_upstream(pipeline_repo):
+    repo = pipeline_repo
     result = run([DVC, "exp", "run", "-S", "embedding=bert"], repo)
     out = result.stdout
     assert "is empty" not in result.stdout + result.stderr  # data/features holds a note, not nothing
@@ -254,7 +230,8 @@ def test_bert_frozen_and_finetuned_reuse_upstream(repo_copy):
     assert features["computed"] == 1 and features["width"] == 384
     assert features["train"]["texts"] == 216
     assert read(repo, "metrics.json")["test"]["jaccard"] > 0.3
-    out = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.finetune=true"], repo).stdout
+    out = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.finetune=true",
+               "-S", "bert.finetune_epochs=1"], repo).stdout
     assert stages_run(out, model_only=True) == ["features", "train", "evaluate", "probe"]
     assert read(repo, "features.json") == {"computed": 0}  # skipped, not faked
     assert '"kind": "finetune"' in (repo / "models" / "model.json").read_text()

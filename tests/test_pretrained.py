@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
+from conftest import glove_cfg, make_params
 from embedding_bench import vector_files
 from embedding_bench.static_embeddings import lookup, matrix_from, train_word2vec
 from embedding_bench.errors import UserError
@@ -36,7 +37,7 @@ def files(tmp_path):
                                        ("glove.txt", "glove_text")])
 def test_each_format_loads_the_same_vectors(files, name, fmt):
     assert vector_files.guess_format(files / name) == fmt
-    kv = vector_files.load({"source": str(files / name), "format": "auto"}, files / "dl")
+    kv = vector_files.load(glove_cfg(files / name), files / "dl")
     assert list(kv.key_to_index) == WORDS
     assert np.allclose(kv["sad"], VECTORS[1])
 
@@ -49,7 +50,7 @@ def test_wrong_format_is_a_clear_error(files):
 
 
 def test_packaged_glove_offline():
-    glove = vector_files.load({"source": "package"}, None)
+    glove = vector_files.load(glove_cfg("package"), None)
     assert glove.vector_size == 50 and len(glove.key_to_index) == 400_000
     assert lookup(glove, "Happy") is not None  # uncased vectors: lowercase fallback
     assert lookup(glove, "qzxvbnmw") is None
@@ -68,7 +69,7 @@ def server(files):
 
 def test_url_download_verified_once(files, server, tmp_path):
     sha = hashlib.sha256((files / "glove.txt").read_bytes()).hexdigest()
-    cfg = {"source": f"{server}/glove.txt", "sha256": sha, "format": "auto"}
+    cfg = glove_cfg(f"{server}/glove.txt", sha256=sha)
     kv = vector_files.load(cfg, tmp_path / "dl")
     assert np.allclose(kv["not"], VECTORS[2])
     assert [p.name for p in (tmp_path / "dl").iterdir()] == ["glove.txt"]
@@ -78,14 +79,15 @@ def test_url_download_verified_once(files, server, tmp_path):
 
 def test_url_with_wrong_or_missing_sha256_rejected(server, tmp_path):
     with pytest.raises(UserError, match=r"sha256 mismatch: expected 00+, got [0-9a-f]{64}"):
-        vector_files.load({"source": f"{server}/glove.txt", "sha256": "0" * 64}, tmp_path / "dl")
+        vector_files.load(glove_cfg(f"{server}/glove.txt", sha256="0" * 64), tmp_path / "dl")
     assert not any((tmp_path / "dl").iterdir())  # nothing half-written or unverified kept
     with pytest.raises(UserError, match=r"set glove.sha256"):
-        vector_files.load({"source": f"{server}/glove.txt", "sha256": None}, tmp_path / "dl")
+        vector_files.load(glove_cfg(f"{server}/glove.txt", sha256=None), tmp_path / "dl")
 
 
 def test_word2vec_init_from_pretrained_starts_there():
-    cfg = {"vector_size": 4, "window": 2, "min_count": 1, "sg": 1, "negative": 2, "epochs": 1}
+    cfg = make_params(word2vec__vector_size=4, word2vec__window=2, word2vec__min_count=1, word2vec__sg=1,
+                      word2vec__negative=2, word2vec__epochs=1).word2vec
     wv = train_word2vec([["happy", "new"], ["sad"]], cfg, seed=0, init=keyed())
     assert np.allclose(wv["happy"], VECTORS[0], atol=0.05) and np.allclose(wv["sad"], VECTORS[1], atol=0.05)
     assert not np.allclose(train_word2vec([["happy", "new"]], cfg, seed=0)["happy"], VECTORS[0], atol=0.05)
@@ -100,16 +102,16 @@ def test_archive_member_extracted_and_escape_refused(files, server, tmp_path):
         z.write(files / "glove.txt", "glove.twitter.27B.4d.txt")
         z.writestr("../evil.txt", "x")
     sha = hashlib.sha256((files / "vectors.zip").read_bytes()).hexdigest()
-    cfg = {"source": f"{server}/vectors.zip", "sha256": sha, "member": "glove.twitter.27B.4d.txt"}
+    cfg = glove_cfg(f"{server}/vectors.zip", sha256=sha, member="glove.twitter.27B.4d.txt")
     kv = vector_files.load(cfg, tmp_path / "dl")
     assert np.allclose(kv["happy"], VECTORS[0])
     with pytest.raises(UserError, match=r"would be written outside .* refused"):
-        vector_files.load({**cfg, "member": "../evil.txt"}, tmp_path / "dl")
+        vector_files.load(cfg.model_copy(update={"member": "../evil.txt"}), tmp_path / "dl")
     assert not (tmp_path / "evil.txt").exists()
     with pytest.raises(UserError, match=r"no member 'nope.txt'"):
-        vector_files.load({**cfg, "member": "nope.txt"}, tmp_path / "dl")
+        vector_files.load(cfg.model_copy(update={"member": "nope.txt"}), tmp_path / "dl")
     with pytest.raises(UserError, match=r"set glove.member"):
-        vector_files.load({**cfg, "member": None}, tmp_path / "dl")
+        vector_files.load(cfg.model_copy(update={"member": None}), tmp_path / "dl")
 
 
 @pytest.mark.parametrize("content, message", [
@@ -182,7 +184,7 @@ def test_local_archive_unpacked_afresh_never_beside_it(files, tmp_path):
     folder.mkdir()
     with zipfile.ZipFile(folder / "vecs.zip", "w") as z:
         z.write(files / "glove.txt", "v.txt")
-    cfg = {"source": str(folder / "vecs.zip"), "member": "v.txt", "format": "auto"}
+    cfg = glove_cfg(folder / "vecs.zip", member="v.txt")
     assert np.allclose(vector_files.load(cfg, tmp_path / "dl")["sad"], VECTORS[1])
     assert sorted(p.name for p in folder.iterdir()) == ["vecs.zip"]  # nothing written there
     with zipfile.ZipFile(folder / "vecs.zip", "w") as z:  # the archive rewritten: its new content

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from ruamel.yaml import YAML
-
-from conftest import ROOT
+from conftest import make_params
 from embedding_bench import probes
 from embedding_bench.cnn import WordCNN
+from embedding_bench.sections import Probe
 from embedding_bench.text import Preprocessor
 
 
@@ -32,9 +31,17 @@ def test_each_other_perturbation_on_hand_written_texts():
     assert "grinning face" in probes.name_emoji("so happy \U0001F600")
     assert probes.split_hashtags("love #GoodVibes and #sun") == "love Good Vibes and sun"
     assert probes.remove_mentions_urls("@bob look https://x.co/a now") == "look now"
-    assert "lower" == probes.PERTURBATIONS["lowercase"]("LoWeR")
+    found = {pert.name: pert for pert in probes.perturbations(make_params())}
+    assert "lower" == found["lowercase"].rewrite("LoWeR", random.Random(0))
     # stop words (sklearn's list has "not") go and words are stemmed, as the `full` variant does
-    assert probes.full_losses("I am not running to the shops") == "run shop"
+    assert found["full_losses"].rewrite("I am not running to the shops", None) == "run shop"
+    # its steps are the `full` variant's own: a snowball `full` stems as snowball does; a project
+    # without a removing `full` variant has no such probe
+    snowball = make_params(preprocess__variants__full={"stopwords": "sklearn", "stem": "snowball"})
+    assert [p.rewrite("generously running", None) for p in probes.perturbations(snowball)
+            if p.name == "full_losses"] == ["generous run"]
+    gentle = make_params(preprocess__variants__full={"lowercase": True})
+    assert "full_losses" not in {p.name for p in probes.perturbations(gentle)}
 
 
 def test_typos_swap_inner_letters_deterministically():
@@ -45,8 +52,10 @@ def test_typos_swap_inner_letters_deterministically():
         assert a[0] == b[0] and a[-1] == b[-1]  # first and last letters stay
     assert probes.typos(text, random.Random(3), rate=1.0) == swapped
     assert probes.typos(text, random.Random(3), rate=0.0) == text
-    by_seed = probes.perturb([text] * 3, seed=5, typo_rate=0.5)["typos"]
-    assert by_seed == probes.perturb([text] * 3, seed=5, typo_rate=0.5)["typos"]
+    cfg = Probe(seed=5, typo_rate=0.5)
+    found = probes.perturbations(make_params(probe__seed=5, probe__typo_rate=0.5))
+    by_seed = probes.perturb([text] * 3, found, cfg)["typos"]
+    assert by_seed == probes.perturb([text] * 3, found, cfg)["typos"]
 
 
 def test_slices_pick_texts_by_content_and_score_them():
@@ -68,11 +77,10 @@ def test_slices_pick_texts_by_content_and_score_them():
 
 def word_setup(tmp_path, vectors):
     """A WordCNN over `vectors` (rows: <pad>, <unk>, then the words) and its test table."""
-    p = YAML(typ="safe").load((ROOT / "params.yaml").read_text())
-    p["probe"]["typo_rate"] = 1.0  # every long word: few texts here
+    p = make_params(preprocessing="light", probe__typo_rate=1.0)  # every long word: few texts here
     texts = ["I don't love it \U0001F600", "She is so happy #GoodVibes", "@ann what a day https://t.co/x",
              "not sure about tomorrow", "wonderful morning everyone"]
-    prep = Preprocessor(p["preprocess"]["variants"]["light"], "light")
+    prep = Preprocessor(p.variant)
     tokens = [prep.tokens(t) for t in texts]
     words = sorted({w for toks in tokens for w in toks} | {w for t in texts for w in prep.tokens(probes.negate(t))})
     (tmp_path / "vocab.txt").write_text("\n".join(["<pad>", "<unk>"] + words) + "\n")

@@ -8,10 +8,11 @@ from ruamel.yaml import YAML
 
 from conftest import ROOT
 from embedding_bench.metrics import summary
+from embedding_bench.sections import Variant
 from embedding_bench.text import Preprocessor
 
 VARIANTS = YAML(typ="safe").load(ROOT / "params.yaml")["preprocess"]["variants"]
-PREPROCESSORS = {name: Preprocessor(options, name) for name, options in VARIANTS.items()}
+PREPROCESSORS = {name: Preprocessor(Variant(**options)) for name, options in VARIANTS.items()}
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,15 +7,16 @@ import sys
 
 import pytest
 
-from conftest import ROOT, ingest_cfg
+from conftest import ROOT, make_params
 from embedding_bench import sources
 from embedding_bench.errors import UserError
 
 
-def params(tmp_path, glove="package", bert="package", names_file=None, extra_files=()):
-    ingest = ingest_cfg(tmp_path / "data", labels={"names_file": names_file})
-    return {"glove": {"source": glove, "sha256": None}, "bert": {"model": bert, "revision": None},
-            "ingest": ingest, "word2vec": {"extra_files": list(extra_files)}}
+def params(tmp_path, glove="package", bert="package", names_file=None, extra_files=(), **dotted):
+    layout = {"ingest__labels__layout": "long"} if names_file else {}
+    return make_params(glove__source=glove, bert__model=bert, ingest__path=str(tmp_path / "data"),
+                       ingest__labels__names_file=names_file, word2vec__extra_files=list(extra_files),
+                       **layout, **dotted)
 
 
 def test_packaged_sources_are_named_by_version_without_machine_paths(tmp_path):
@@ -57,8 +58,8 @@ def test_local_files_and_folders_are_hashed_by_content(tmp_path):
 
 
 def test_urls_and_hub_ids_are_pinned_by_their_params(tmp_path):
-    p = params(tmp_path, glove="https://example.org/v.zip", bert="org/model")
-    p["glove"]["sha256"], p["bert"]["revision"] = "ab" * 32, "0123abc"
+    p = params(tmp_path, glove="https://example.org/v.zip", bert="org/model", glove__sha256="ab" * 32,
+               bert__revision="0123abc")
     found = sources.fingerprints(p)
     assert found["glove"] == {"param": "glove.source", "value": "https://example.org/v.zip",
                               "sha256": "ab" * 32}
@@ -80,8 +81,7 @@ def test_a_mistyped_model_path_is_not_taken_for_a_hub_id(tmp_path, monkeypatch):
         sources.fingerprints(params(tmp_path, glove="models"))
     assert sources.fingerprints(params(tmp_path, bert="org/my-bert"))["bert"]["value"] == "org/my-bert"
     for local, what in (("models", "a local folder"), ("package", "the package")):
-        pinned = params(tmp_path, bert=local)
-        pinned["bert"]["revision"] = "v1.0"  # ignored for a folder or the package, so refused
+        pinned = params(tmp_path, bert=local, bert__revision="v1.0")  # ignored there, so refused
         with pytest.raises(UserError, match=rf"bert.revision 'v1.0' pins a hub model, but bert.model '{local}' is {what}"):
             sources.fingerprints(pinned)
     with pytest.raises(UserError, match=r"bert.model '~/my-bert': ~ is not expanded; write the full path"):
@@ -115,14 +115,13 @@ def test_data_files_outside_the_dataset_folder_are_hashed(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "train.csv").write_text("id,text,a,b\n1,x,1,0\n")
     (tmp_path / "elsewhere.csv").write_text("id,text,a,b\n2,y,0,1\n")
-    p = params(tmp_path)
-    p["ingest"]["files"] = {"train": "train.csv", "test": "../elsewhere.csv"}
+    p = params(tmp_path, ingest__files={"train": "train.csv", "test": "../elsewhere.csv"})
     first = sources.fingerprints(p)["files"]
     assert first == {"param": "ingest.files", "files": [
         {"param": "ingest.files", "value": "../elsewhere.csv",
          "sha256": sources.sha256_of(tmp_path / "elsewhere.csv")}]}  # train.csv: in the folder
     (tmp_path / "elsewhere.csv").write_text("id,text,a,b\n2,y,1,1\n")
     assert sources.fingerprints(p)["files"] != first
-    p["ingest"]["files"] = {"train": "train.csv", "test": str(tmp_path / "gone.csv")}
+    p = params(tmp_path, ingest__files={"train": "train.csv", "test": str(tmp_path / "gone.csv")})
     with pytest.raises(UserError, match=r"ingest.files .*gone.csv.*no such file"):
         sources.fingerprints(p)

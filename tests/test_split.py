@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from embedding_bench.errors import UserError
+from embedding_bench.sections import Split
 from embedding_bench.splits import duplicates, split
 
 LABELS = ["a", "b", "c"]
@@ -22,7 +23,7 @@ def table(n=1000, seed=0, given=None):
 
 def test_sizes_disjoint_and_stratified():
     df = table()
-    parts = split(df, LABELS, test_size=0.2, val_size=0.1, seed=1)
+    parts = split(df, LABELS, Split(seed=1, test_size=0.2, val_size=0.1))
     assert [len(parts[s]) for s in ("train", "val", "test")] == [720, 80, 200]
     ids = [set(parts[s]["id"]) for s in ("train", "val", "test")]
     assert set.union(*ids) == set(df["id"]) and sum(map(len, ids)) == len(df)
@@ -34,14 +35,14 @@ def test_sizes_disjoint_and_stratified():
 
 def test_same_seed_same_split_other_seed_differs():
     df = table()
-    ids = lambda seed: list(split(df, LABELS, 0.2, 0.1, seed)["test"]["id"])
+    ids = lambda seed: list(split(df, LABELS, Split(seed=seed, test_size=0.2, val_size=0.1))["test"]["id"])
     assert ids(7) == ids(7)
     assert ids(7) != ids(8)
 
 
 def test_given_test_kept_and_val_from_train_only():
     given = ["train"] * 800 + ["test"] * 200
-    parts = split(table(given=given), LABELS, 0.2, 0.1, seed=1)
+    parts = split(table(given=given), LABELS, Split(seed=1, test_size=0.2, val_size=0.1))
     assert list(parts["test"]["id"]) == [f"r{i}" for i in range(800, 1000)]
     assert len(parts["val"]) == 80 and len(parts["train"]) == 720
     assert all(int(i[1:]) < 800 for i in parts["val"]["id"])
@@ -49,14 +50,14 @@ def test_given_test_kept_and_val_from_train_only():
 
 def test_given_val_is_kept():
     given = ["train"] * 700 + ["val"] * 100 + ["test"] * 200
-    parts = split(table(given=given), LABELS, 0.2, 0.1, seed=1)
+    parts = split(table(given=given), LABELS, Split(seed=1, test_size=0.2, val_size=0.1))
     assert [len(parts[s]) for s in ("train", "val", "test")] == [700, 100, 200]
     assert "split" not in parts["train"].columns
 
 
 def test_single_row_cannot_be_split():
     with pytest.raises(UserError, match="cannot hold out 20% of 1 rows"):
-        split(table(n=1), LABELS, 0.2, 0.1, seed=1)
+        split(table(n=1), LABELS, Split(seed=1, test_size=0.2, val_size=0.1))
 
 
 def test_duplicates_across_and_within_splits_are_counted():
@@ -74,7 +75,7 @@ def test_duplicates_across_and_within_splits_are_counted():
 def test_a_split_that_would_be_empty_is_an_error():
     given = ["val"] * 5 + ["test"] * 5  # val and test files, but no training rows
     with pytest.raises(UserError, match=r"the train split would be empty \(10 rows; sizes train 0, val 5"):
-        split(table(n=10, given=given), LABELS, 0.2, 0.1, seed=1)
+        split(table(n=10, given=given), LABELS, Split(seed=1, test_size=0.2, val_size=0.1))
 
 
 def test_a_holdout_far_from_the_asked_size_is_warned(capsys):
@@ -89,9 +90,9 @@ def test_a_holdout_far_from_the_asked_size_is_warned(capsys):
     df.insert(1, "text", "t")
     df.insert(2, "split", None)
     with pytest.raises(UserError):  # here nothing is left for validation either
-        split(df, list(df.columns[3:]), test_size=0.2, val_size=0.1, seed=42)
+        split(df, list(df.columns[3:]), Split(seed=42, test_size=0.2, val_size=0.1))
     held = re.search(r"warning: the stratified split held out (\d+) of 60 rows, not the 12 \(20%\) asked",
                      capsys.readouterr().err)
     assert held and int(held.group(1)) < 6
-    split(table(), LABELS, test_size=0.2, val_size=0.1, seed=1)
+    split(table(), LABELS, Split(seed=1, test_size=0.2, val_size=0.1))
     assert capsys.readouterr().err == ""  # the usual case: sizes as asked, no warning

@@ -1,0 +1,242 @@
+"""Reading one dataset file (CSV, TSV, JSON Lines or a JSON array, Parquet) into a DataFrame of
+the values as written, each row keeping where it came from (file line, record or row number) for
+messages. Malformed files are refused with the line and the fix, never read half-right.
+"""
+
+import codecs
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from embedding_bench.errors import UserError
+from embedding_bench.sections import Ingest
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
+           ".parquet": "parquet"}
+
+
+def _format(path: Path, fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
+        raise UserError(f"{path}: spreadsheets are not read; save the sheet as CSV UTF-8 (File > "
+                        f"Save As) and name that file in ingest.files")
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise UserError(f"{path}: cannot tell the format from the extension; set ingest.format "
+                        f"to one of csv, tsv, jsonl, parquet") from None
+
+
+def _refuse_utf8_read_as_other(path, encoding):
+    """A file that is valid UTF-8 with non-ASCII characters, read with another encoding, would
+    turn `café` into `cafÃ©` without an error: refused (a legacy-encoded file is almost never
+    valid UTF-8 by chance)."""
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return
+    data = path.read_bytes()
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if not decoded.isascii():
+        first = next(ch for ch in decoded if not ch.isascii())  # a word holding it, if any
+        sample = next((w for w in decoded.split() if not w.isascii()), first)[:30]
+        raise UserError(f"{path}: the file is UTF-8 (e.g. {sample!r}), but ingest.encoding is "
+                        f"{encoding!r}, which would read it as {sample.encode('utf-8').decode(encoding, 'replace')!r}; "
+                        f"set ingest.encoding: utf-8")
+
+
+def _first_bad_line(path, encoding):
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as e:
+                return number, e
+    return None, None
+
+
+def _decoding(encoding):
+    """The codec to read with: UTF-8 files saved with a byte-order mark (Notepad, Excel) lose it."""
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
+
+
+def _runaway(field, sep, width):
+    """Whether a quoted field that spans lines swallowed rows of their own: in a TSV, a field
+    holding both a tab and a line break (tweets hold neither); elsewhere, a field whose every
+    line between its first and last splits into exactly one field per column."""
+    if "\n" not in field:
+        return False
+    if sep == "\t" and "\t" in field:
+        return True
+    middle = field.split("\n")[1:-1]
+    return bool(middle) and all(len(row.split(sep)) == width for row in middle)
+
+
+def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None = None
+                   ) -> tuple[list[str], list[list[str]], list[int]]:
+    """Records of a csv/tsv file with the csv module, so that each keeps the file line it starts
+    on (quoted fields may span lines). Returns (columns, records, lines). Blank lines, and header
+    columns without a name whose cells are all empty (Excel's trailing commas), are skipped.
+    Refused: malformed quoting (text after a closing quote, a quote never closed), a header
+    naming a column twice, a row whose number of fields differs from the header's (unless every
+    row ends with the same empty fields: a trailing delimiter), and a quote that opens a field
+    running over what look like rows of their own."""
+    csv.field_size_limit(2**31 - 1)  # texts are cut to ingest.max_chars later, and counted
+    records, lines = [], []
+    with open(path, newline="", encoding=quoting["encoding"]) as f:
+        reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"], strict=True)
+        start = 1
+        try:
+            for record in reader:
+                if any(field.strip() for field in record):
+                    records.append(record)
+                    lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as e:
+            raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
+    header = list(names) if names is not None else (records.pop(0) if records else [])
+    if names is None and lines:
+        lines.pop(0)
+    unused = [i for i, name in enumerate(header)
+              if not name.strip() and not any(i < len(r) and r[i].strip() for r in records)]
+    if unused:
+        header = [name for i, name in enumerate(header) if i not in unused]
+        records = [[v for i, v in enumerate(r) if i not in unused] for r in records]
+    header = [name.strip() for name in header]  # `text ` is the column text (Excel pads names)
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        hint = ("" if names is not None else "; if the first line is data, not a header, set "
+                "ingest.header: false and name the columns in ingest.column_names")
+        raise UserError(f"{path}: the header names the column(s) {twice} more than once; rename them "
+                        f"so that each column has one name{hint}")
+    width = len(header)
+    trailing = {len(r) for r in records} if all(not any(r[width:]) for r in records) else set()
+    for record, line in zip(records, lines):
+        if quoting["mode"] != csv.QUOTE_NONE and any(_runaway(field, sep, width) for field in record):
+            raise UserError(f"{path}: line {line}: a quote (\") starts a field that runs over the next "
+                            f"lines, which look like rows of their own; {QUOTE_HINT}")
+        if len(record) < width or (len(record) > width and len(trailing) != 1):
+            where = "header" if names is None else "ingest.column_names"
+            raise UserError(f"{path}: line {line} has {len(record)} fields and the {where} {width} "
+                            f"({', '.join(header)}); every row needs one field per column (check "
+                            f"ingest.delimiter{'' if names is None else ' and ingest.column_names'}; "
+                            f"{QUOTE_HINT})")
+    return header, [record[:width] for record in records], lines
+
+
+def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int], str]:
+    """JSON Lines (one object a line), or a JSON array of objects (a .json export): (records,
+    the line, or for an array the element number, of each, and which of the two: line, record)."""
+    text = path.read_text(encoding=encoding)
+    if text.lstrip().startswith("["):
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+        lines = list(range(1, len(records) + 1))
+        unit = "record"
+    else:
+        records, lines, unit = [], [], "line"
+        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 is text
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{path}: line {number} is not valid JSON ({e.msg}); ingest.format "
+                                    f"jsonl reads one JSON object a line, or one JSON array of objects")
+                lines.append(number)
+    bad = next((line for record, line in zip(records, lines) if not isinstance(record, dict)), None)
+    if bad is not None:
+        raise UserError(f"{path}: {unit} {bad} is not a JSON object; each row must be an object "
+                        f"with the text, id and label fields")
+    return records, lines, unit
+
+
+def _read_delimited_file(path: Path, fmt: str, cfg: Ingest) -> pd.DataFrame:
+    if not cfg.header and not cfg.column_names:
+        raise UserError(f"{path}: ingest.header is false, so name the columns in order in "
+                        f"ingest.column_names")
+    quoting = {"mode": csv.QUOTE_NONE if cfg.quoting == "none" else csv.QUOTE_MINIMAL,
+               "encoding": _decoding(cfg.encoding)}
+    columns, records, lines = read_delimited(
+        path, cfg.delimiter or ("," if fmt == "csv" else "\t"), quoting,
+        None if cfg.header else list(cfg.column_names))
+    return pd.DataFrame(records, columns=columns, index=lines, dtype=object)
+
+
+def _read_json_file(path: Path, cfg: Ingest) -> pd.DataFrame:
+    records, lines, unit = read_json_records(path, _decoding(cfg.encoding))
+    df = pd.DataFrame(records, index=lines, dtype=object)
+    df.attrs["unit"] = unit
+    # the records that lack a key: a misspelt key is not a null (see label_parsing.parse_long)
+    df.attrs["absent"] = {key: tuple(line for r, line in zip(records, lines) if key not in r)
+                          for key in df.columns}
+    return df
+
+
+def _read_parquet_file(path: Path, cfg: Ingest) -> pd.DataFrame:
+    df = pd.read_parquet(path)
+    # the id saved as the index (set_index("id")): a column again; other index levels (a
+    # RangeIndex, `row`) are no data of the user's and are dropped, as before
+    wanted = [n for n in df.index.names if n in (cfg.id_column, cfg.text_column)
+              and n not in df.columns]
+    df = df.reset_index(level=wanted) if wanted else df
+    df.index = range(1, len(df) + 1)
+    df.attrs["unit"] = "row"
+    return df
+
+
+def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
+    """One file as a DataFrame indexed by each row's file line (1-based; for Parquet and JSON
+    arrays the row number, attrs["unit"] says which: see `at`), every value as written: csv/tsv
+    cells as text, JSON values as parsed (no column made float because of a null), nothing
+    parsed as NaN."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found; check ingest.path and ingest.files in params.yaml")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the file is empty")
+    fmt = _format(path, cfg.format)
+    if fmt != "parquet":
+        _refuse_utf8_read_as_other(path, cfg.encoding)
+    try:
+        if fmt in ("csv", "tsv"):
+            df = _read_delimited_file(path, fmt, cfg)
+        elif fmt == "jsonl":
+            df = _read_json_file(path, cfg)
+        else:
+            df = _read_parquet_file(path, cfg)
+    except UnicodeDecodeError:
+        line, err = _first_bad_line(path, cfg.encoding)
+        raise UserError(f"{path}: line {line} is not valid {cfg.encoding} ({err.reason} at byte "
+                        f"{err.start}); re-save the file as UTF-8 or set ingest.encoding") from None
+    except (ValueError, csv.Error) as e:
+        raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None
+    if df.empty:
+        raise UserError(f"{path}: no data rows (header only?)")
+    return df
+
+
+def at(df: pd.DataFrame, row: object) -> str:
+    """Where a row of read_file's DataFrame is, for messages: `line 12` (csv, tsv, JSON Lines),
+    `record 3` (a JSON array), `row 7` (Parquet)."""
+    return f"{df.attrs.get('unit', 'line')} {row}"
+
+
+def require_column(df: pd.DataFrame, column: str, path: Path, param: str) -> None:
+    if column not in df.columns:
+        found = list(map(str, df.columns))
+        hint = ""
+        if len(found) == 1 and (seps := [c for c in ",;\t|" if c in found[0]]):
+            hint = f" (the header was read as one column: is the delimiter {seps[0]!r}? set ingest.delimiter)"
+        raise UserError(f"{path}: no column {column!r} ({param}); columns found: {', '.join(found)}"
+                        f"{hint}. Set {param} in params.yaml")
+
+

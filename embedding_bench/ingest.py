@@ -1,0 +1,160 @@
+"""Ingest: every file the `ingest` params name, read into one table `id, text, split, <one 0/1
+column per label>` and a label list, with the counts metrics/ingest.json reports (rows read,
+kept, dropped and why, texts cut, label frequencies).
+
+The layout of a dataset is described by the params, never hard-coded per dataset: files (one per
+given split, or one `all` file), format, text/id columns, and the labels wide or long.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from embedding_bench.errors import UserError
+from embedding_bench.file_readers import at, read_file, require_column
+from embedding_bench.label_parsing import (as_text, check_label_names, label_names, parse_long,
+                                           wide_labels)
+from embedding_bench.sections import Ingest
+from embedding_bench.sources import resolve
+
+
+def ids(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """The id column as text without surrounding spaces (` 1` and `1` are one id, so duplicates
+    are caught); a row without an id (an empty cell, a JSON null) is refused, and so is a JSON
+    number with a fraction or exponent, whose text Python would rewrite (1.50 -> 1.5)."""
+    missing = df[column].isna() | (df[column].astype(str).str.strip() == "")
+    if missing.any():
+        raise UserError(f"{path}: {at(df, missing.idxmax())} has no id ({int(missing.sum())} such rows) in "
+                        f"column {column!r}; give every row one, or set ingest.id_column: null to "
+                        f"number the rows instead")
+    floats = df[column].map(lambda v: isinstance(v, float))
+    if floats.any():  # JSON or Parquet; csv cells are text
+        row = floats.idxmax()
+        raise UserError(f"{path}: {at(df, row)}: id {df.at[row, column]!r} is a floating-point number, "
+                        f"whose text is not the one written (1.50 reads as 1.5, 1e3 as 1000.0); "
+                        f"write ids as strings or integers")
+    return df[column].astype(str).str.strip()
+
+
+def _refuse_header_rows(df: pd.DataFrame, columns: list, path: Path) -> None:
+    """A row that repeats the header (files joined with `cat`, or `header: false` on a file that
+    has one) would become a text `text` with a label `labels`: refused when text, id and label
+    column all hold their own names."""
+    columns = [c for c in columns if c and c in df.columns]
+    same = pd.concat([df[c].map(as_text).str.strip().str.casefold() == c.casefold() for c in columns],
+                     axis=1).all(axis=1)
+    if same.any():
+        row = df.index[same][0]
+        raise UserError(f"{path}: {at(df, row)} repeats the header ({', '.join(columns)}); if files were "
+                        f"joined, remove the repeated header lines; if the file has a header row, "
+                        f"set ingest.header: true")
+
+
+@dataclass
+class Ingested:
+    """The result of reading every file: the table and the counts reported in metrics/ingest.json."""
+    table: pd.DataFrame
+    labels: list[str]
+    report: dict
+
+
+def _read_part(split: str, name: str, cfg: Ingest, names: list[str] | None
+               ) -> tuple[pd.DataFrame, list[str] | None]:
+    """One file as rows of the table (labels wide, or `_labels` lists for the long layout), with
+    `_line` and `_file` for messages; and, wide, its label columns."""
+    path = resolve(cfg.path, name)
+    df = read_file(path, cfg)
+    require_column(df, cfg.text_column, path, "ingest.text_column")
+    if cfg.id_column:
+        require_column(df, cfg.id_column, path, "ingest.id_column")
+    cols = None
+    if cfg.labels.layout == "wide":
+        cols, y = wide_labels(df, cfg, path)
+        check_label_names(cols, f"{Path(cfg.path)} (ingest.labels.columns)")  # before any column is added
+        part = pd.DataFrame(y, columns=cols)
+    else:  # the wide layout refuses a repeated header as a bad label value
+        _refuse_header_rows(df, [cfg.text_column, cfg.id_column, cfg.labels.column], path)
+        part = pd.DataFrame({"_labels": parse_long(df, cfg, path, names)})
+    # a missing text (JSON null, an empty Parquet cell) is an empty text: dropped and counted
+    text = df[cfg.text_column]
+    part.insert(0, "text", text.where(text.notna(), "").astype(str).to_numpy())
+    part.insert(0, "id", (ids(df, cfg.id_column, path) if cfg.id_column else
+                          pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
+    part.insert(2, "split", None if split == "all" else split)
+    part["_line"] = [at(df, row) for row in df.index]
+    part["_file"] = str(path)
+    return part, cols
+
+
+def _long_labels(table: pd.DataFrame, cfg: Ingest, names: list[str] | None
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """The long layout's `_labels` lists as one 0/1 column per label, and the label names."""
+    root = Path(cfg.path)
+    labels = names or sorted({x for row in table["_labels"] for x in row})
+    if not labels:
+        raise UserError(f"{root}: no labels found in column {cfg.labels.column!r}")
+    check_label_names(labels, f"{root} (ingest.labels)", cfg.labels.separator, named=names is not None)
+    columns = pd.DataFrame({label: table["_labels"].map(lambda row, l=label: int(l in row)).astype("int8")
+                            for label in labels})  # at once: one column at a time fragments pandas
+    return pd.concat([table.drop(columns="_labels"), columns], axis=1), labels
+
+
+def _refuse_duplicate_ids(table: pd.DataFrame) -> None:
+    dup = table["id"].duplicated(keep=False)
+    if dup.any():
+        first = table[dup].iloc[:4]
+        where = "; ".join(f"{r['_file']} {r['_line']} id {r['id']!r}" for r in first.to_dict("records"))
+        raise UserError(f"duplicate ids ({int(dup.sum())} rows): {where}; ids must be unique across "
+                        f"all files (or set ingest.id_column: null to number rows instead)")
+
+
+def ingest(cfg: Ingest) -> Ingested:
+    """Read every file named in `cfg` (the ingest params) into one table."""
+    root = Path(cfg.path)
+    names = label_names(cfg, root) if cfg.labels.layout == "long" else None
+    report = {"files": {}, "rows_read": 0, "rows_kept": 0, "dropped": {}}
+    parts, labels = [], None
+    for split, name in cfg.files.items():
+        part, cols = _read_part(split, name, cfg, names)
+        if labels is not None and cols != labels:
+            raise UserError(f"{part['_file'].iloc[0]}: label columns {cols} differ from the first "
+                            f"file's {labels}" + ("" if cfg.labels.columns else
+                                                  "; list them in ingest.labels.columns to read every file by name"))
+        labels = cols
+        report["files"][str(name)] = {"rows": len(part)}
+        report["rows_read"] += len(part)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    if cfg.labels.layout == "long":
+        table, labels = _long_labels(table, cfg, names)
+    table = _drop_bad_rows(table, cfg.on_bad_rows, report)
+    if cfg.max_chars:
+        long = table["text"].str.len() > cfg.max_chars
+        report["truncated_texts"] = int(long.sum())
+        table.loc[long, "text"] = table.loc[long, "text"].str.slice(0, cfg.max_chars)
+    _refuse_duplicate_ids(table)
+    table = table.drop(columns=["_line", "_file"]).reset_index(drop=True)
+    if table.empty:
+        raise UserError(f"{root}: no rows left to use (read {report['rows_read']}, dropped "
+                        f"{report['dropped']}); check ingest.files and ingest.text_column")
+    if cfg.max_rows and len(table) > cfg.max_rows:  # a seeded subsample, to try a costly configuration
+        report["subsampled"] = {"from_rows": len(table), "seed": cfg.max_rows_seed}
+        table = table.sample(n=cfg.max_rows, random_state=cfg.max_rows_seed).sort_index()
+        table = table.reset_index(drop=True)
+    report["rows_kept"] = len(table)
+    report["label_frequency"] = {label: int(table[label].sum()) for label in labels}
+    report["texts_without_labels"] = int((table[labels].sum(axis=1) == 0).sum())
+    return Ingested(table, labels, report)
+
+
+def _drop_bad_rows(table: pd.DataFrame, on_bad: str, report: dict) -> pd.DataFrame:
+    """Empty or whitespace-only texts are dropped and counted (or an error, per ingest.on_bad_rows)."""
+    empty = table["text"].str.strip() == ""
+    if empty.any():
+        if on_bad == "error":
+            r = table[empty].iloc[0]
+            raise UserError(f"{r['_file']}: {r['_line']}: empty text ({int(empty.sum())} such rows); "
+                            f"fix them or set ingest.on_bad_rows: drop")
+        report["dropped"]["empty_text"] = int(empty.sum())
+    return table[~empty]

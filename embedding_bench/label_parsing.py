@@ -1,0 +1,209 @@
+"""The labels of a dataset: wide (one 0/1 column per label) or long (one column of label names
+or ids: a list cell, a list written as text, or names joined by a separator, with an optional
+label-names file), and the checks on label names that keep them apart and refuse a mis-parse.
+"""
+
+import ast
+import io
+import json
+import tokenize
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from embedding_bench.errors import UserError
+from embedding_bench.file_readers import at, require_column
+from embedding_bench.sections import Ingest
+from embedding_bench.sources import resolve
+
+# Wide label values as exporters write them (pandas writes 0.0/1.0 after a missing cell).
+WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
+MISSING = {"", "nan", "none", "null", "<na>"}
+# Columns the pipeline's tables hold beside the labels: a label may not be named like one.
+RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels", "_line", "_file")
+# Characters that join several labels in one cell, when they are not ingest.labels.separator:
+# `anger;fear` is joined where any part is a label, `anger/joy` only where all are (`news` and
+# `news/politics` make a taxonomy, `very` and `very positive` a scale).
+JOINERS = {"|": any, ";": any, ",": all, "/": all, "+": all, " ": all}
+# Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
+MISPARSE = set("[]\"'")
+
+def as_text(value: object) -> str:
+    """A cell as text; a missing one (None, NaN, pandas' NA) as ""."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], np.ndarray]:
+    """Label columns of 0/1 (or true/false, yes/no, 0.0/1.0): check every value, return
+    (names, int8 matrix). A missing value is an error at its own row and column."""
+    given = cfg.labels.columns
+    reserved = {cfg.text_column, cfg.id_column}
+    columns = list(given or [c for c in df.columns if c not in reserved])
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserError(f"{path}: label columns {missing} not found; columns found: "
+                        f"{', '.join(map(str, df.columns))}. Fix ingest.labels.columns")
+    if not columns:
+        raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
+    if not given and any(not str(c).strip() for c in columns):
+        raise UserError(f"{path}: a column has no name in the header (an index written by pandas' "
+                        f"to_csv without index=False?), and with ingest.labels.columns empty every "
+                        f"column but id and text is a label: list the label columns there, or remove "
+                        f"that column")
+    values = df[columns].apply(lambda s: s.map(as_text).str.strip().str.lower())
+    for missing_only in (True, False):  # an empty cell is named before any other bad value
+        bad = values.isin(list(MISSING)) if missing_only else ~values.isin(list(WIDE_VALUES))
+        if bad.any().any():
+            row = min(r for c in columns for r in values.index[bad[c]])
+            col = next(c for c in columns if bad.at[row, c])
+            what = ("is empty (a missing label value)" if missing_only else
+                    f"has label value {df.at[row, col]!r}, not 0/1, true/false or yes/no")
+            raise UserError(f"{path}: {at(df, row)}, column {col!r} {what}; the wide "
+                            f"layout needs one 0/1 column per label (use ingest.labels.layout: long "
+                            f"for a column of label names)")
+    return columns, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
+
+
+def label_names(cfg: Ingest, root: Path) -> list[str] | None:
+    """The label-names file of the long layout, or None."""
+    names_file = cfg.labels.names_file
+    if not names_file:
+        return None
+    path = resolve(root, names_file)
+    if not path.is_file():
+        raise UserError(f"{path}: label-names file not found (ingest.labels.names_file)")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: the label-names file is not UTF-8 ({e.reason} at byte {e.start}); "
+                        f"re-save it as UTF-8 (ingest.labels.names_file)") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    if not names:
+        raise UserError(f"{path}: the label-names file is empty")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UserError(f"{path}: the label-names file lists {twice} more than once; line n is "
+                        f"label id n, so each name must be there once")
+    return names
+
+
+def _written_list(text: str) -> list[str] | None:
+    """The items of a list of strings or numbers written as text, or None: JSON or a Python
+    repr (`["joy", "love"]`, `['joy', 'love']`, `[0, 3]`) or numpy's repr, which pandas' to_csv
+    writes for an array (`['joy' 'love']`, `[0 3]`: no commas, possibly over several lines).
+    Read token by token, not by literal_eval, which would join `'joy' 'love'` into 'joylove'."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    if len(tokens) < 2 or tokens[0].string != "[" or tokens[-1].string != "]":
+        return None
+    inner = tokens[1:-1]
+    if any(t.string == "," for t in inner):  # item, item, ... (a trailing comma allowed)
+        items, commas = inner[0::2], inner[1::2]
+        if any(t.string != "," for t in commas):
+            return None
+    else:  # numpy: items separated by white space only
+        items = inner
+    if any(t.type not in (tokenize.STRING, tokenize.NUMBER) for t in items):
+        return None
+    try:
+        return [str(ast.literal_eval(t.string)) for t in items]
+    except (ValueError, SyntaxError):  # an f-string or bytes prefix: not a name
+        return None
+
+
+def label_items(cell: object, sep: str, where: str) -> list[str]:
+    """One cell of the long layout as a list of label strings: a list-typed cell (Parquet,
+    JSONL), a list written as text (see _written_list), or names/ids joined by the separator."""
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [str(x).strip() for x in cell if str(x).strip()]
+    text = as_text(cell).strip()
+    if not text:
+        return []
+    if text.startswith("[") and text.endswith("]"):  # a list written as text by an exporter
+        try:
+            parsed = json.loads(text)
+            items = [str(x) for x in parsed] if all(type(x) in (str, int) for x in parsed) else None
+        except ValueError:
+            items = _written_list(text)
+        if items is None:
+            raise UserError(f"{where}: {text!r} looks like a list but is not a list of names or ids "
+                            f"(JSON, Python or numpy); write it as [\"a\", \"b\"] or as names "
+                            f"joined by ingest.labels.separator")
+        return [item.strip() for item in items if item.strip()]
+    return [s.strip() for s in text.split(sep) if s.strip()]
+
+
+def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | None) -> list[list[str]]:
+    """Each row's labels from one column (see label_items): a list of label names per row."""
+    column, sep = cfg.labels.column, cfg.labels.separator
+    require_column(df, column, path, "ingest.labels.column")
+    absent = df.attrs.get("absent", {}).get(column)
+    if absent:  # null is "no labels", a missing key is a mistake
+        raise UserError(f"{path}: {at(df, absent[0])} has no {column!r} key ({len(absent)} such "
+                        f"records; a misspelt key?); write \"{column}\": [] for a text without labels")
+    rows = []
+    for i, cell in df[column].items():
+        items = label_items(cell, sep, f"{path}: {at(df, i)}, column {column!r}")
+        if names is not None:
+            resolved = []
+            for item in items:
+                if item in names:
+                    resolved.append(item)
+                elif item.isdigit() and int(item) < len(names):
+                    resolved.append(names[int(item)])
+                else:
+                    raise UserError(f"{path}: {at(df, i)}, column {column!r}: unknown "
+                                    f"label {item!r}; known labels are the {len(names)} names (or "
+                                    f"ids 0..{len(names) - 1}) of ingest.labels.names_file")
+            items = resolved
+        rows.append(items)
+    return rows
+
+
+def check_label_names(labels: list[str], where: str, separator: str | None = None,
+                      named: bool = False) -> None:
+    """Refuse label names that the pipeline cannot keep apart or that look like a mis-parse: one
+    name alone (this compares multilabel classifiers), names of the pipeline's own columns,
+    brackets or quotes (a list read as delimited text), names that differ only by case or spaces
+    (`Joy` and `joy` would silently become two labels), and, in the long layout (`separator`)
+    without a names file (`named`), names that are other labels joined by a character other than
+    ingest.labels.separator (`anger|joy`)."""
+    if len(labels) < 2:
+        raise UserError(f"{where}: one label only ({labels[0]!r}); this tool compares multilabel "
+                        f"classifiers and needs two or more. For a yes/no task, add the opposite as "
+                        f"a second label (e.g. not_{labels[0]}: 1 where {labels[0]} is 0)")
+    reserved = [name for name in labels if name in RESERVED]
+    if reserved:
+        raise UserError(f"{where}: label name(s) {reserved} are column names the pipeline uses "
+                        f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file)")
+    odd = [name for name in labels if MISPARSE & set(name)] if separator is not None else []
+    if odd:
+        raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "
+                        f"was probably not split right; check ingest.labels.separator and the file")
+    folded = {}
+    for name in labels:
+        folded.setdefault(" ".join(name.lower().split()), []).append(name)
+    clashes = [group for group in folded.values() if len(group) > 1]
+    if clashes:
+        raise UserError(f"{where}: label names differ only by case or spaces: "
+                        + "; ".join(" / ".join(map(repr, g)) for g in clashes)
+                        + "; make them one spelling in the data or the names file")
+    if separator is not None and not named:
+        known = set(labels)
+        for joiner, which in JOINERS.items():
+            if joiner == separator:
+                continue
+            joined = [name for name in labels
+                      if len(parts := [p.strip() for p in name.split(joiner) if p.strip()]) >= 2
+                      and which(part in known for part in parts)]
+            if joined:
+                raise UserError(f"{where}: labels like {joined[0]!r} are other labels joined by "
+                                f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
+                                f"ingest.labels.separator: {joiner!r}, or, if {joined[0]!r} is one "
+                                f"label, list every name in ingest.labels.names_file")
+
+
