@@ -30,7 +30,8 @@ def test_paired_bootstrap_known_cases():
     same = stats.paired_bootstrap(np.full(200, 0.7), np.full(200, 0.7))
     assert same["diff"] == 0.0 and same["p"] == 1.0
     better = stats.paired_bootstrap(np.ones(200), np.zeros(200))
-    assert better == {"diff": 1.0, "low": 1.0, "high": 1.0, "p": 0.0}
+    # no replicate at or below 0: the p-value is the resampling's floor, 2 / (B + 1), never 0
+    assert better == {"diff": 1.0, "low": 1.0, "high": 1.0, "p": 2 / 10_001}
     rng = np.random.default_rng(0)  # a 0.05 gain with 0.1 noise per text over 400 texts: real
     b = rng.random(400)
     real = stats.paired_bootstrap(b + 0.05 + rng.normal(0, 0.1, 400), b)
