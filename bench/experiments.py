@@ -59,11 +59,15 @@ def main():
                     help="a configuration: comma-separated key=value params (repeatable)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[42])
     ap.add_argument("--out", type=Path, help="write all results as JSON here")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="only make the workdir (a clone with the SemEval params committed)")
     ap.add_argument("--keep", action="store_true",
                     help="reuse an existing workdir's commit as it is (default: reset it to this "
                          "repository's HEAD, which starts a new set of experiments)")
     args = ap.parse_args()
     prepare(args.workdir, args.semeval, args.keep)
+    if args.prepare_only:
+        return
     results = {}
     for config in args.config or [""]:
         sets = " ".join(f"-S '{kv}'" for kv in config.split(",") if kv)

@@ -1,6 +1,7 @@
 """`embedding-bench <command>` (or `python -m embedding_bench <command>`): the tools that are not
 pipeline stages.
 
+    embedding-bench answer [--quick | --full] [--jobs N]                the answer: which embedding, and why
     embedding-bench compare [--all-commits] [--out PATH] [--pair A B]   the leaderboard
     embedding-bench review --base BASE_HEADLINE                         PR review: change vs noise
     embedding-bench grid run|gather --worker i/N -S ...                 a grid over several machines
@@ -14,7 +15,8 @@ from typing import Optional
 
 # command: (module whose main() runs it, what it does); a module is imported only when its
 # command is asked for: they pull in scipy and dvc
-COMMANDS = {"compare": ("compare.cli", "the leaderboard and the paired test over `dvc exp show`"),
+COMMANDS = {"answer": ("answer.cli", "which embedding works best on this dataset, and why: runs, verdicts, report"),
+            "compare": ("compare.cli", "the leaderboard and the paired test over `dvc exp show`"),
             "review": ("review", "headline metrics against the base branch's, judged against seed spread"),
             "grid": ("grid", "a grid of experiments split over workers (run), then one leaderboard (gather)"),
             "charts": ("charts", "offline charts: DVC's plots template, `dvc plots diff --json` as SVG + Markdown"),

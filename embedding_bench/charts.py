@@ -128,6 +128,21 @@ def slice_deltas(rows, a, b):
     }
 
 
+def paired_bars(rows, a, b):
+    """Two configurations' per-label scores side by side. rows: label, a, b (numbers)."""
+    long = [{"label": r["label"], "side": side, "f1": round(r[key], 4)}
+            for r in rows for side, key in ((f"A = {a}", "a"), (f"B = {b}", "b"))]
+    return {
+        "$schema": SCHEMA, "title": "per-label F1", "width": 420, "data": {"values": long},
+        "mark": "bar",
+        "encoding": {"y": {"field": "label", "type": "nominal", "sort": None, "title": None},
+                     "yOffset": {"field": "side"},
+                     "x": {"field": "f1", "type": "quantitative", "title": "F1", "scale": {"domain": [0, 1]}},
+                     "color": {"field": "side", "type": "nominal", "title": None},
+                     "tooltip": [{"field": "label"}, {"field": "side"}, {"field": "f1", "format": ".3f"}]},
+    }
+
+
 def plots_markdown(dvc_json, folder):
     """`dvc plots show/diff --json` -> one SVG per plot in `folder`, and Markdown linking them."""
     folder = Path(folder)

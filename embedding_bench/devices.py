@@ -8,6 +8,16 @@ import torch
 from embedding_bench.errors import UserError
 
 
+def cpu_name() -> str:
+    """The CPU's model name (/proc/cpuinfo), for the record of where a figure was measured."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown CPU"
+    return next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+                "unknown CPU")
+
+
 def cpu_has_bf16() -> bool:
     try:
         flags = Path("/proc/cpuinfo").read_text()

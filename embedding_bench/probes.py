@@ -49,8 +49,9 @@ def _keep_case(word: str, replacement: str) -> str:
 
 def negate(text: str) -> str:
     """Remove the first negation ("don't" -> "do", "is not" -> "is"), or where there is none,
-    negate the first auxiliary ("is" -> "is not", "I'm" -> "I'm not"). Unchanged if neither."""
-    text = text.translate(TYPOGRAPHIC)
+    negate the first auxiliary ("is" -> "is not", "I'm" -> "I'm not"). Exactly as given if neither
+    (typographic apostrophes included)."""
+    given, text = text, text.translate(TYPOGRAPHIC)
     match = NEGATED_RE.search(text)
     not_match = NOT_RE.search(text)
     if match and (not not_match or match.start() < not_match.start()):
@@ -61,10 +62,14 @@ def negate(text: str) -> str:
     match = AUX_RE.search(text)
     if match:
         return text[:match.end()] + " not" + text[match.end():]
-    return text
+    return given
 
 
+# A perturbation that finds nothing to change returns the text exactly as given: tidying the
+# spaces of a text without emoji is no probe, and would count as a changed text.
 def remove_emoji(text: str) -> str:
+    if not emoji.emoji_count(text):
+        return text
     return re.sub(r"\s+", " ", emoji.replace_emoji(text, replace=" ")).strip()
 
 
@@ -78,6 +83,8 @@ def split_hashtags(text: str) -> str:
 
 
 def remove_mentions_urls(text: str) -> str:
+    if not (MENTION.search(text) or URL.search(text)):
+        return text
     return re.sub(r"\s+", " ", MENTION.sub(" ", URL.sub(" ", text))).strip()
 
 

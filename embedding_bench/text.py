@@ -123,6 +123,10 @@ def diagnostics(tables: dict, baseline: Preprocessor) -> dict:
     return report
 
 
+# A slice with fewer test texts than this is reported with its size, not compared or charted:
+# its score moves by a whole text's worth at once.
+MIN_SLICE_TEXTS = 20
+
 CONTENT_SLICES = {
     "negation": "the raw text has not, no, never, n't, nothing, nobody, none, nor or cannot",
     "emoji": "the raw text has an emoji",

@@ -124,7 +124,9 @@ def pipeline_base(tmp_path_factory):
     """One `dvc repro` of the shrunk sample (300 texts) for the whole test run, made once and
     shared by every xdist worker (under a file lock): a committed git+DVC repository with its
     dvc.lock, metrics and DVC cache, and the output of that first run ({"repo", "repro"})."""
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    # this test run's folder: under xdist each worker has its own basetemp inside it
+    base_temp = tmp_path_factory.getbasetemp()
+    shared = base_temp.parent if os.environ.get("PYTEST_XDIST_WORKER") else base_temp
     base, done = shared / "pipeline-base", shared / "pipeline-base.json"
     with open(shared / "pipeline-base.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -108,9 +108,9 @@ def test_dvc_plots_page_draws_offline_and_the_cdn_page_does_not(tmp_path):
 @needs_chromium
 def test_leaderboard_and_why_report_draw_offline(tmp_path):
     table = runs.runs(runs.experiments(EXP_JSON))
-    slice_rows = [{"slice": "all", "texts": 8, "disagree": 2, "diff": 0.25},
-                  {"slice": "negation", "texts": 2, "disagree": 2, "diff": 1.0},
-                  {"slice": "emoji", "texts": 1, "disagree": 0, "diff": -0.1}]
+    slice_rows = [{"slice": "all", "texts": 80, "disagree": 20, "diff": 0.25},
+                  {"slice": "negation", "texts": 22, "disagree": 12, "diff": 1.0},
+                  {"slice": "emoji", "texts": 1, "disagree": 0, "diff": -0.1}]  # too few texts: no bar
     probe_rows = [{"label": "cnn / glove", "perturbation": p, "flip_rate": r}
                   for p, r in (("negation", 0.12), ("typos", 0.05))]
     render.write_reports(tmp_path / "why", leaderboard.leaderboard(table), "A vs B ...",

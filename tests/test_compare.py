@@ -259,9 +259,10 @@ def test_why_counts_disagreements_by_slice_and_label_with_examples():
                                      lambda rev: pd.DataFrame({"id": ids, "text": texts}))
     assert {"slice": "negation", "texts": 2, "disagree": 2, "diff": 1.0} in slice_rows
     assert "different label sets for 2 of 8 test texts" in report
-    assert "| all | 8 | 2 | +0.2500 |" in report
-    assert "| negation | 2 | 2 | +1.0000 |" in report  # the whole difference sits in one slice
-    assert "| emoji | 1 | 0 | +0.0000 |" in report and "| hashtag | 1 | 0 | +0.0000 |" in report
+    # 8 texts: every slice is under 20 texts, so its difference is shown as too few to compare
+    assert "| all | 8 | 2 | (+0.2500: too few texts) |" in report
+    assert "| negation | 2 | 2 | (+1.0000: too few texts) |" in report  # the whole difference there
+    assert "| emoji | 1 | 0 | (+0.0000: too few texts) |" in report and "| hashtag | 1 | 0 |" in report
     assert "| anger | 2 | 0 |" in report and "| joy | 2 | 0 |" in report  # A right where they differ
     assert "- [negation] \"I don't love it\": true anger; A anger; B joy" in report
     assert "- [emoji]" not in report  # no disagreement there, no example

@@ -113,7 +113,7 @@ def test_repro_exp_run_and_metrics_diff(pipeline_base, pipeline_repo):
     assert ensemble_row and 0.0 < float(ensemble_row.group(1)) <= 1.0, board
     assert "paired bootstrap over texts" in board and "on 60 test texts" in board
     assert re.search(r"different label sets for \d+ of 60 test texts", board), board  # the why
-    assert re.search(r"^\| negation \| \d+ \| \d+ \| [+-]\d\.\d{4} \|$", board, re.M)
+    assert re.search(r"^\| negation \| \d+ \| \d+ \| \(?[+-]\d\.\d{4}(: too few texts\))? \|$", board, re.M)
 
     # PR review: the headline against a base made on this machine (here: the same numbers)
     (repo.parent / "base.json").write_text((repo / "metrics/headline.json").read_text())

@@ -26,6 +26,15 @@ def test_negation_removes_the_first_negation_or_negates_the_first_auxiliary(text
     assert probes.negate(text) == negated
 
 
+@pytest.mark.parametrize("text", ["no  emoji here ", "I\u2019m  fine", "nothing, to see  here"])
+def test_a_perturbation_that_finds_nothing_to_change_leaves_the_text_exactly_as_given(text):
+    for name in ("emoji_removed", "mentions_urls_removed", "hashtags_split", "emoji_named"):
+        found = {pert.name: pert for pert in probes.perturbations(make_params())}
+        assert found[name].rewrite(text, random.Random(0)) == text, name
+    if "\u2019" not in text:
+        assert probes.negate(text) == text  # no negation and no auxiliary: the spaces stay too
+
+
 def test_each_other_perturbation_on_hand_written_texts():
     assert probes.remove_emoji("so happy \U0001F600 today") == "so happy today"
     assert "grinning face" in probes.name_emoji("so happy \U0001F600")

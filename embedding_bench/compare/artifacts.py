@@ -41,10 +41,11 @@ def read_per_text(rev: str, model: str, columns: Optional[Sequence[str]] = ("id"
                         list(columns) if columns else None)
 
 
-def read_probabilities(rev: str, model: str) -> dict[str, pd.DataFrame]:
-    """{split: table indexed by text id with true.* and prob.* per label} for val and test."""
+def read_probabilities(rev: str, model: str, splits: Sequence[str] = ("val", "test")) -> dict[str, pd.DataFrame]:
+    """{split: table indexed by text id with true.* and prob.* per label} for val and test (or
+    the `splits` asked: the answer chooses its rules before it reads test)."""
     return {split: read_tracked(rev, f"{dvc_dir('predictions')}{PREDICTIONS[model]}/{split}.parquet")
-            .set_index("id").sort_index() for split in ("val", "test")}
+            .set_index("id").sort_index() for split in splits}
 
 
 def read_test_texts(rev: str) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from embedding_bench import charts
 from embedding_bench.compare.leaderboard import ENSEMBLE, SEEDS
 from embedding_bench.reports import HEADLINE
+from embedding_bench.text import MIN_SLICE_TEXTS
 
 
 def _runs_text(row: pd.Series) -> object:
@@ -52,8 +53,9 @@ def write_reports(out: Path, board: pd.DataFrame, pair_text: str, interval_data:
              for metric in HEADLINE if any(r["metric"] == metric for r in interval_data)]
     if probe_data:
         specs.append(("probe flip rates", charts.flip_rates(probe_data)))
-    if slice_data:
-        specs.append(("why: the pair per slice", charts.slice_deltas(slice_data, *pair)))
+    charted = [r for r in slice_data or [] if r["texts"] >= MIN_SLICE_TEXTS]  # the rest: too few texts
+    if charted:
+        specs.append(("why: the pair per slice", charts.slice_deltas(charted, *pair)))
     images = []
     for i, (heading, spec) in enumerate(specs):
         path = out.with_name(f"{out.name}_chart{i + 1}.svg")

@@ -118,10 +118,27 @@ def verdict(a: list[dict], b: list[dict], metric: str, confidence: float = 0.95)
     else:
         p, above = float(2 * stats.t.sf(abs(diff) / se, df)), float(stats.t.cdf(diff / se, df))
     half = float(stats.t.ppf((1 + confidence) / 2, df) * se) if se > 0 else 0.0
-    return {"metric": metric, "a": float(xa.mean()), "b": float(xb.mean()), "diff": diff,
+    return {"metric": metric, "mean_a": float(xa.mean()), "mean_b": float(xb.mean()), "diff": diff,
             "low": diff - half, "high": diff + half, "se": se, "df": float(df), "p": p,
             "p_a_better": above, "runs": {"a": len(xa), "b": len(xb)}, "texts": n,
             "seeds_measured": len(xa) > 1 or len(xb) > 1}
+
+
+def estimate(runs: list[dict], metric: str, confidence: float = 0.95) -> dict:
+    """One configuration's mean score over its runs and the interval of that mean over new seeds
+    and new texts (the same two levels as verdict())."""
+    x = np.stack([pseudo_values(metric, run) for run in runs])
+    n = x.shape[1]
+    v, e = _levels(x)
+    parts = [(v / len(x), len(x) - 1), (max(0.0, x.mean(0).var(ddof=1) - e / len(x)) / n, n - 1)]
+    if len(x) < 2:
+        parts = [(x[0].var(ddof=1) / n, n - 1)]
+    variance = sum(part for part, _ in parts)
+    df = variance ** 2 / sum(part ** 2 / d for part, d in parts if part > 0) if variance > 0 else float(n - 1)
+    half = float(stats.t.ppf((1 + confidence) / 2, df) * np.sqrt(variance))
+    mean = float(x.mean())
+    return {"metric": metric, "mean": mean, "low": mean - half, "high": mean + half, "runs": len(x),
+            "texts": n}
 
 
 def holm(p_values: list[float]) -> list[float]:

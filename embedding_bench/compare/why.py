@@ -11,7 +11,7 @@ from embedding_bench.compare.artifacts import read_per_text, read_test_texts
 from embedding_bench.compare.pairs import per_text
 from embedding_bench.compare.selectors import select
 from embedding_bench.errors import UserError
-from embedding_bench.text import CONTENT_SLICES, content_slices
+from embedding_bench.text import CONTENT_SLICES, MIN_SLICE_TEXTS, content_slices
 
 
 def label_set(row: pd.Series, labels: list[str], prefix: str) -> str:
@@ -44,7 +44,9 @@ def why(table: pd.DataFrame, spec_a: str, spec_b: str, reader: Callable = read_p
              "", "| slice | texts | disagree | Jaccard A - B |", "|---|---:|---:|---:|"]
     slice_rows = [{"slice": name, "texts": int(mask.sum()), "disagree": int((differs & mask).sum()),
                    "diff": round(float(diff[mask].mean()), 4)} for name, mask in masks.items() if mask.any()]
-    lines += [f"| {r['slice']} | {r['texts']} | {r['disagree']} | {r['diff']:+.4f} |" for r in slice_rows]
+    lines += [f"| {r['slice']} | {r['texts']} | {r['disagree']} | "
+              + (f"{r['diff']:+.4f} |" if r["texts"] >= MIN_SLICE_TEXTS else f"({r['diff']:+.4f}: too few texts) |")
+              for r in slice_rows]
     lines += ["", "| label | A right, B wrong | B right, A wrong |", "|---|---:|---:|"]
     truth = a_pred[true_cols].to_numpy()
     a_ok = a_pred[pred_cols].to_numpy() == truth

@@ -1,0 +1,132 @@
+"""`embedding-bench answer`: rules chosen on validation before test is read, and end to end on the
+reduced sample through DVC's queue, killed and resumed."""
+
+import json
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import BIN, run, stage_env
+from embedding_bench.answer import choose, cli, evidence
+from embedding_bench.answer.evidence import Configuration
+from embedding_bench.rules import DecisionRule
+from test_charts import CHROMIUM, draw
+from test_pipeline import DVC
+
+ANSWER = [str(BIN / "embedding-bench"), "answer", "--quick", "--families", "random,word2vec",
+          "--variants", "light", "--seeds", "42", "--jobs", "1"]
+
+
+def probabilities(rng, y, sharp):
+    """Probabilities that rank the true labels above the others, `sharp` saying how well."""
+    return np.clip(y * sharp + (1 - sharp) / 2 + rng.normal(0, 0.15, y.shape), 0.01, 0.99)
+
+
+def test_the_rule_is_the_best_candidate_on_validation_and_ties_go_to_the_simpler():
+    rng = np.random.default_rng(0)
+    y = (rng.random((200, 4)) < 0.3).astype(np.int8)
+    y[:, 3] = 0
+    y[:10, 3] = 1  # a rare label: per-label thresholds matter for macro-F1
+    low = probabilities(rng, y, 0.3) * 0.6  # everything below 0.5: threshold 0.5 predicts nothing
+    chosen = choose.choose([(y, low)])
+    for metric, c in chosen.items():
+        assert c["validation"] == max(c["scores"].values())
+        assert c["scores"][c["rule"]] > c["scores"]["0.5"]  # 0.5 is no rule for these probabilities
+    assert DecisionRule.parse(chosen["jaccard"]["rule"]).tuned
+    # where 0.5 and tuned_global decide the same label sets, the simpler rule is kept
+    perfect = choose.choose([(y, y * 0.98 + 0.01)])
+    assert perfect["jaccard"]["rule"] == "0.5" and perfect["f1_macro"]["rule"] == "0.5"
+
+
+def test_cross_fitting_scores_tuned_thresholds_on_texts_they_were_not_fitted_on():
+    rng = np.random.default_rng(1)
+    y = (rng.random((60, 3)) < 0.4).astype(np.int8)
+    noise = rng.random((60, 3))  # probabilities that know nothing
+    rule = DecisionRule("tuned")
+    from embedding_bench import metrics
+    from embedding_bench.rules import decide
+    fitted_on_all = decide(noise, metrics.fit_thresholds(rule, y, noise), False)
+    in_sample = metrics.summary(y, fitted_on_all)["f1_macro"]
+    cross = metrics.summary(y, choose.cross_fitted(rule, y, noise))["f1_macro"]
+    assert cross < in_sample  # fitted and scored on the same texts, noise looks like skill
+    first, second = choose.halves(60)
+    assert len(first) + len(second) == 60 and not set(first) & set(second)
+
+
+def test_the_test_split_is_read_once_after_every_rule_is_chosen(monkeypatch):
+    rng = np.random.default_rng(2)
+    reads = []
+    y = {"val": (rng.random((40, 2)) < 0.5).astype(np.int8), "test": (rng.random((30, 2)) < 0.5).astype(np.int8)}
+
+    def predictions(config, split):
+        reads.append((config.key, split))
+        frames = []
+        for _ in config.revs:
+            frame = pd.DataFrame({"id": [f"{split}{i}" for i in range(len(y[split]))]}).set_index("id")
+            for j, label in enumerate(["a", "b"]):
+                frame[f"true.{label}"] = y[split][:, j]
+                frame[f"prob.{label}"] = probabilities(rng, y[split][:, j], 0.5)
+            frames.append(frame)
+        return frames
+
+    def chosen_rules(runs):
+        assert all(split == "val" for _, split in reads)  # nothing of test seen while choosing
+        return real_choose(runs)
+
+    real_choose = choose.choose
+    monkeypatch.setattr(evidence, "predictions", predictions)
+    monkeypatch.setattr(choose, "choose", chosen_rules)
+    configs = [Configuration("random", "light", "cnn", ["r1", "r2"]),
+               Configuration("tf-idf", "light", "baseline", ["r1"])]
+    chosen, board = cli.judge(configs)
+    assert [split for _, split in reads] == ["val", "val", "test", "test"]
+    assert set(chosen) == {"random/light", "tf-idf/light"}
+    assert len(board.runs[("jaccard", "random/light")]) == 2
+
+
+def answer(repo, *extra):
+    return subprocess.run([*ANSWER, *extra], cwd=repo, env=stage_env(), capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_quick_answer_reuses_runs_queues_the_rest_and_resumes_after_a_kill(pipeline_repo):
+    repo = pipeline_repo  # its commit is word2vec on `light`, seed 42: one of the answer's runs
+    proc = subprocess.Popen(ANSWER, cwd=repo, env=stage_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline, said = time.monotonic() + 300, ""
+    while "queued now" not in said:
+        assert proc.poll() is None and time.monotonic() < deadline, said
+        said += proc.stderr.readline()
+    assert "1 of 2 runs made before; 1 queued now" in said
+    proc.send_signal(signal.SIGKILL)  # the answer dies; the queue it filled goes on
+    proc.wait()
+
+    resumed = answer(repo)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "0 queued now, 1 already in the queue" in resumed.stderr or "nothing to run" in resumed.stderr
+    names = run([DVC, "exp", "list", "--name-only"], repo).stdout.split()
+    assert len([n for n in names if n.startswith("answer-random-light-seed42")]) == 1  # trained once
+
+    again = answer(repo)
+    assert again.returncode == 0 and "all 2 runs were made before; nothing to run" in again.stderr
+    out = repo / "results" / "answer"
+    summary = json.loads((out / "answer.json").read_text())
+    first_line = (out / "answer.md").read_text().splitlines()[2]
+    assert first_line.startswith("On sample, **`") and "works best: Jaccard" in first_line
+    assert {row["key"] for row in summary["rows"]["jaccard"]} == {"random/light", "word2vec/light", "tf-idf/light"}
+    for key, per_metric in summary["chosen_rules"].items():  # every rule: validation's best
+        for c in per_metric.values():
+            assert c["scores"][c["rule"]] == max(c["scores"].values())
+    best = summary["rows"]["jaccard"][0]
+    assert best["validation"] == max(r["validation"] for r in summary["rows"]["jaccard"])
+    assert best["low"] < best["mean"] < best["high"] and best["texts"] == 60
+    assert all(c["p"] <= c["p_holm"] <= 1 for c in summary["comparisons"])
+    charts = (out / "answer.html").read_text().count("vegaEmbed(")
+    assert charts >= 3  # the three metrics' intervals, and the why's charts where it has contrasts
+    if CHROMIUM:  # drawn offline, as the other pages (.ci/run installs Chromium)
+        views, inked = draw(out / "answer.html", repo.parent)
+        assert views == charts and inked > 0.02
