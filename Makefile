@@ -1,4 +1,5 @@
 # `make repro` runs the pipeline on the embedded sample; `make test` runs the tests;
+# `make answer` answers which embedding works best on the dataset params.yaml describes (quick preset);
 # `make show` lists the experiments by their headline metrics.
 # Both create .venv and install the pinned requirements first, if needed.
 PYTHON ?= python3
@@ -9,7 +10,7 @@ PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC stages run `python -m stages.<name>`: that must be this environment's python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install repro show test lock clean
+.PHONY: install repro answer show test lock clean
 
 install: $(INSTALLED) $(PLOTS_TEMPLATE)
 
@@ -29,6 +30,11 @@ $(PLOTS_TEMPLATE): $(INSTALLED)
 repro: install
 	$(BIN)/dvc repro
 	$(BIN)/dvc metrics show metrics/metrics.json metrics/baseline/metrics.json
+
+# Every family x every variant, one seed, through DVC's queue (its temporary copies run what is
+# committed: commit params.yaml first); results/answer/answer.md and .html. Resumes when re-run.
+answer: install
+	$(BIN)/embedding-bench answer --quick --jobs 2
 
 # The experiments with the axes, the decision rule and the headline metrics only (every
 # diagnostics file is a metrics file too: plain `dvc exp show` prints hundreds of columns).

@@ -110,6 +110,9 @@ def test_paired_test_on_predictions(monkeypatch, tmp_path):
     assert result["bootstrap"]["diff"] == pytest.approx(0.2) and result["bootstrap"]["p"] < 0.001
     assert result["seeds"]["diff"] == pytest.approx(0.62 - 0.56) and result["seeds"]["p"] < 0.05
     assert "significant at 5%" in pairs.describe(result)
+    one = result["verdict"]  # the verdict over seeds and texts: the line a reader takes away
+    assert one["diff"] == pytest.approx(0.2) and one["p"] < 0.001 and one["runs"] == {"a": 3, "b": 2}
+    assert pairs.describe(result).splitlines()[1].startswith("- verdict over seeds and texts (3 vs 2 runs)")
     assert result["runs"] == {"a": 3, "b": 2} and result["unread"] == []
     flat = pairs.paired(table.assign(jaccard=np.where(table["embedding"] == "word2vec", 0.56,
                                                          table["jaccard"])),

@@ -1,6 +1,7 @@
-"""The paired test between two configurations on the same test texts: their per-text Jaccard
-(averaged over each side's seeds) by a paired bootstrap over texts, and their per-seed scores by
-Welch's t-test, so that a "slightly better" result can be called significant or not."""
+"""The paired test between two configurations on the same test texts. The verdict is the one
+that accounts for both seeds and texts (stats.verdict); as detail, the per-text Jaccard averaged
+over each side's seeds by a paired bootstrap over texts (which treats each side's seed average as
+fixed), and the per-seed scores by Welch's t-test (which ignores that the texts are a sample)."""
 
 from typing import Callable
 
@@ -8,15 +9,15 @@ import pandas as pd
 
 from embedding_bench.compare.artifacts import read_per_text
 from embedding_bench.compare.selectors import select
-from embedding_bench.compare.stats import paired_bootstrap, welch
+from embedding_bench.compare.stats import paired_bootstrap, verdict, welch
 from embedding_bench.errors import UserError
 
 Reader = Callable[..., pd.DataFrame]
 
 
-def per_text(rows: pd.DataFrame, reader: Reader = read_per_text) -> tuple[pd.Series, list[str]]:
-    """(per-text Jaccard averaged over the runs of `rows` whose predictions can be read, indexed by
-    text id; the reasons the other runs could not be read)."""
+def per_run(rows: pd.DataFrame, reader: Reader = read_per_text) -> tuple[list[pd.Series], list[str]]:
+    """(per-text Jaccard of each run of `rows` whose predictions can be read, indexed by text id;
+    the reasons the other runs could not be read)."""
     scores, unread = [], []
     for r in rows.itertuples():
         try:
@@ -25,15 +26,24 @@ def per_text(rows: pd.DataFrame, reader: Reader = read_per_text) -> tuple[pd.Ser
             unread.append(str(e))
     if not scores:
         raise UserError("--pair: no per-text scores for a side: " + "; ".join(unread))
+    return scores, unread
+
+
+def per_text(rows: pd.DataFrame, reader: Reader = read_per_text) -> tuple[pd.Series, list[str]]:
+    """(per-text Jaccard averaged over the runs of `rows` that can be read; what could not be)."""
+    scores, unread = per_run(rows, reader)
     return pd.concat(scores, axis=1).mean(axis=1), unread
 
 
 def paired(table: pd.DataFrame, spec_a: str, spec_b: str, reader: Reader = read_per_text) -> dict:
     a_rows, b_rows = select(table, spec_a), select(table, spec_b)
-    (a, a_unread), (b, b_unread) = per_text(a_rows, reader), per_text(b_rows, reader)
-    if not a.index.equals(b.index):
+    (a_runs, a_unread), (b_runs, b_unread) = per_run(a_rows, reader), per_run(b_rows, reader)
+    a, b = pd.concat(a_runs, axis=1).mean(axis=1), pd.concat(b_runs, axis=1).mean(axis=1)
+    if not all(run.index.equals(a.index) for run in a_runs + b_runs):
         raise UserError("--pair: the two configurations were tested on different texts")
-    result = {"a": spec_a, "b": spec_b, "texts": len(a), "bootstrap": paired_bootstrap(a, b),
+    one = verdict([{"jaccard": run.to_numpy()} for run in a_runs], [{"jaccard": run.to_numpy()} for run in b_runs],
+                  "jaccard")
+    result = {"a": spec_a, "b": spec_b, "texts": len(a), "verdict": one, "bootstrap": paired_bootstrap(a, b),
               "runs": {"a": len(a_rows) - len(a_unread), "b": len(b_rows) - len(b_unread)},
               "unread": a_unread + b_unread}
     if len(a_rows) > 1 and len(b_rows) > 1:
@@ -47,7 +57,14 @@ def describe(result: dict) -> str:
     bs = result["bootstrap"]
     verdict = "significant" if bs["p"] < 0.05 else "not significant"
     runs = result["runs"]
+    v = result["verdict"]
+    sure = "significant" if v["p"] < 0.05 else "not significant"
     lines = [f"A = {result['a']}  vs  B = {result['b']} on {result['texts']} test texts",
+             f"- verdict over seeds and texts ({v['runs']['a']} vs {v['runs']['b']} runs): Jaccard A - B = "
+             f"{v['diff']:+.4f} (95% interval {v['low']:+.4f} to {v['high']:+.4f}), P(A > B) = "
+             f"{v['p_a_better']:.2f}, p = {max(v['p'], 1e-4):.4f}{'' if v['p'] >= 1e-4 else ' or less'}: "
+             f"{sure} at 5%" + ("" if v["seeds_measured"] else " (one run a side: texts only)"),
+             "- detail: the two tests it replaces, each blind to one source of variance:",
              f"- paired bootstrap over texts ({runs['a']} vs {runs['b']} runs averaged per text): "
              f"Jaccard A - B = {bs['diff']:+.4f} "
              f"(95% interval {bs['low']:+.4f} to {bs['high']:+.4f}), p = {bs['p']:.4f}: {verdict} at 5%"]

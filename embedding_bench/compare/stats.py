@@ -76,9 +76,9 @@ def pseudo_values(metric: str, run: dict) -> np.ndarray:
     """A run's per-text pseudo-values of `metric`, whose mean is the run's score on all texts:
     per-text Jaccard; for f1_micro and f1_macro their linearisation. run: "truth", "pred" (texts
     x labels, 0/1) and "jaccard" (per text)."""
-    truth, pred = np.asarray(run["truth"], bool), np.asarray(run["pred"], bool)
     if metric == "jaccard":
         return np.asarray(run["jaccard"], float)
+    truth, pred = np.asarray(run["truth"], bool), np.asarray(run["pred"], bool)
     tp, fp, fn = (m.astype(float) for m in (truth & pred, ~truth & pred, truth & ~pred))
     if metric == "f1_micro":
         return _f1_influence(tp.sum(1), fp.sum(1), fn.sum(1))
