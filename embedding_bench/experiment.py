@@ -182,7 +182,8 @@ class FineTuned(FrozenFeatures):
                           accumulate=b.accumulate, transformer_lr=b.transformer_lr,
                           layer_decay=b.layer_decay,
                           schedule=lambda optimizer, steps: get_linear_schedule_with_warmup(
-                              optimizer, int(b.warmup * steps), steps))
+                              optimizer, int(b.warmup * steps), steps),
+                          rate_params="bert.head_lr and bert.transformer_lr")
 
 
 KINDS = {kind.name: kind for kind in (WordVectors(), FrozenFeatures(), FineTuned())}

@@ -51,6 +51,8 @@ def write_folder(folder: Union[str, Path], writers: dict[str, Callable[[Path], A
     with atomic_path(folder) as tmp:
         tmp.mkdir()
         for name, write in writers.items():
+            if not (tmp / name).resolve().is_relative_to(tmp.resolve()):  # callers encode names from data
+                raise ValueError(f"{name!r} would be written outside {folder}")
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             write(tmp / name)
 

@@ -9,6 +9,7 @@ given split, or one `all` file), format, text/id columns, and the labels wide or
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from embedding_bench.errors import UserError
@@ -17,6 +18,7 @@ from embedding_bench.label_parsing import (as_text, check_label_names, label_nam
                                            wide_labels)
 from embedding_bench.sections import Ingest
 from embedding_bench.sources import resolve
+from embedding_bench.text import without_invisible
 
 
 def ids(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
@@ -59,6 +61,18 @@ class Ingested:
     report: dict
 
 
+def _refuse_texts_that_are_not_strings(text: pd.Series, df: pd.DataFrame, path: Path, column: str) -> None:
+    """A JSON or Parquet value that is a number, a list or true is no text: str() would give the
+    model '1.5', "['happy', 'day']" or 'True' to learn from."""
+    odd = text.map(lambda v: v is not None and v is not pd.NA and not isinstance(v, str)
+                   and not (isinstance(v, float) and np.isnan(v)))
+    if odd.any():
+        row = odd.idxmax()
+        raise UserError(f"{path}: {at(df, row)}: the text in column {column!r} is "
+                        f"{type(text[row]).__name__} {text[row]!r}, not a string ({int(odd.sum())} such "
+                        f"rows); write texts as strings (check ingest.text_column)")
+
+
 def _read_part(split: str, name: str, cfg: Ingest, names: list[str] | None
                ) -> tuple[pd.DataFrame, list[str] | None]:
     """One file as rows of the table (labels wide, or `_labels` lists for the long layout), with
@@ -78,6 +92,7 @@ def _read_part(split: str, name: str, cfg: Ingest, names: list[str] | None
         part = pd.DataFrame({"_labels": parse_long(df, cfg, path, names)})
     # a missing text (JSON null, an empty Parquet cell) is an empty text: dropped and counted
     text = df[cfg.text_column]
+    _refuse_texts_that_are_not_strings(text, df, path, cfg.text_column)
     part.insert(0, "text", text.where(text.notna(), "").astype(str).to_numpy())
     part.insert(0, "id", (ids(df, cfg.id_column, path) if cfg.id_column else
                           pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
@@ -149,8 +164,9 @@ def ingest(cfg: Ingest) -> Ingested:
 
 
 def _drop_bad_rows(table: pd.DataFrame, on_bad: str, report: dict) -> pd.DataFrame:
-    """Empty or whitespace-only texts are dropped and counted (or an error, per ingest.on_bad_rows)."""
-    empty = table["text"].str.strip() == ""
+    """Texts with nothing visible (empty, white space, zero-width or control characters only)
+    are dropped and counted (or an error, per ingest.on_bad_rows)."""
+    empty = table["text"].map(lambda t: not without_invisible(t)[0].strip())
     if empty.any():
         if on_bad == "error":
             r = table[empty].iloc[0]

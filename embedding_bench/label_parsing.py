@@ -7,6 +7,7 @@ import ast
 import io
 import json
 import tokenize
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,23 @@ JOINERS = {"|": any, ";": any, ",": all, "/": all, "+": all, " ": all}
 # Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
 MISPARSE = set("[]\"'")
 
+def invisible(text: str) -> list[str]:
+    """The characters of `text` a reader cannot see and a tokenizer may keep: control and format
+    characters (NUL, zero-width spaces and joiners, bidi marks), as U+XXXX."""
+    return sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")})
+
+
+def label_name(name: str, where: str) -> str:
+    """A label name as the pipeline keeps it: Unicode NFC (an é typed as e + accent and one typed
+    whole are one label), stripped; one holding invisible characters is refused, since it would
+    print like another label and be a different one."""
+    hidden = invisible(name)
+    if hidden:
+        raise UserError(f"{where}: label {name!r} holds invisible characters ({', '.join(hidden)}); "
+                        f"remove them from the data (or the names file)")
+    return unicodedata.normalize("NFC", name).strip()
+
+
 def as_text(value: object) -> str:
     """A cell as text; a missing one (None, NaN, pandas' NA) as ""."""
     return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
@@ -40,6 +58,7 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
     given = cfg.labels.columns
     reserved = {cfg.text_column, cfg.id_column}
     columns = list(given or [c for c in df.columns if c not in reserved])
+    names = [label_name(str(column), f"{path}: header") for column in columns]
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise UserError(f"{path}: label columns {missing} not found; columns found: "
@@ -62,7 +81,7 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
             raise UserError(f"{path}: {at(df, row)}, column {col!r} {what}; the wide "
                             f"layout needs one 0/1 column per label (use ingest.labels.layout: long "
                             f"for a column of label names)")
-    return columns, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
+    return names, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
 
 
 def label_names(cfg: Ingest, root: Path) -> list[str] | None:
@@ -78,7 +97,8 @@ def label_names(cfg: Ingest, root: Path) -> list[str] | None:
     except UnicodeDecodeError as e:
         raise UserError(f"{path}: the label-names file is not UTF-8 ({e.reason} at byte {e.start}); "
                         f"re-save it as UTF-8 (ingest.labels.names_file)") from None
-    names = [line.strip() for line in text.splitlines() if line.strip()]
+    names = [label_name(line, f"{path}: line {number}") for number, line in enumerate(text.splitlines(), 1)
+             if line.strip()]
     if not names:
         raise UserError(f"{path}: the label-names file is empty")
     twice = sorted({name for name in names if names.count(name) > 1})
@@ -119,7 +139,10 @@ def label_items(cell: object, sep: str, where: str) -> list[str]:
     """One cell of the long layout as a list of label strings: a list-typed cell (Parquet,
     JSONL), a list written as text (see _written_list), or names/ids joined by the separator."""
     if isinstance(cell, (list, tuple, np.ndarray)):
-        return [str(x).strip() for x in cell if str(x).strip()]
+        if any(x is None or (isinstance(x, float) and np.isnan(x)) for x in cell):
+            raise UserError(f"{where}: a null among the labels {list(cell)!r}; a text without a label "
+                            f"has an empty list, so remove the null (or give the label it stands for)")
+        return [label_name(str(x), where) for x in cell if str(x).strip()]
     text = as_text(cell).strip()
     if not text:
         return []
@@ -133,8 +156,8 @@ def label_items(cell: object, sep: str, where: str) -> list[str]:
             raise UserError(f"{where}: {text!r} looks like a list but is not a list of names or ids "
                             f"(JSON, Python or numpy); write it as [\"a\", \"b\"] or as names "
                             f"joined by ingest.labels.separator")
-        return [item.strip() for item in items if item.strip()]
-    return [s.strip() for s in text.split(sep) if s.strip()]
+        return [label_name(item, where) for item in items if item.strip()]
+    return [label_name(s, where) for s in text.split(sep) if s.strip()]
 
 
 def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | None) -> list[list[str]]:
@@ -185,11 +208,11 @@ def check_label_names(labels: list[str], where: str, separator: str | None = Non
         raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "
                         f"was probably not split right; check ingest.labels.separator and the file")
     folded = {}
-    for name in labels:
-        folded.setdefault(" ".join(name.lower().split()), []).append(name)
+    for name in labels:  # as a reader sees them: one Unicode form, any case, any spacing
+        folded.setdefault(" ".join(unicodedata.normalize("NFC", name).casefold().split()), []).append(name)
     clashes = [group for group in folded.values() if len(group) > 1]
     if clashes:
-        raise UserError(f"{where}: label names differ only by case or spaces: "
+        raise UserError(f"{where}: label names differ only by case, spaces or Unicode form: "
                         + "; ".join(" / ".join(map(repr, g)) for g in clashes)
                         + "; make them one spelling in the data or the names file")
     if separator is not None and not named:

@@ -3,6 +3,7 @@ baseline: metrics, per-label metrics, thresholds, plot data and per-text predict
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,15 @@ def score(labels: list[str], y: dict[str, np.ndarray], probs: dict[str, np.ndarr
             table[f"prob.{label}"] = probs[name][:, j]
     fitted = {"thresholds": dict(zip(labels, thresholds.tolist())), "at_least_one": int(rule.at_least_one)}
     return results, metrics.per_label(y["test"], predicted["test"], labels), fitted, tables
+
+
+def file_name(label: str) -> str:
+    """A label as a file name: what a dataset names its labels never chooses where a file is
+    written (`../../x` stays one name, in its folder). Letters and digits of any script, spaces
+    and -_.,+()' are kept, any other character percent-encoded, and a name of dots only encoded
+    whole."""
+    name = "".join(c if c.isalnum() or c in " -_.,+()'" else quote(c, safe="") for c in label)
+    return name.replace(".", "%2E") if not name.strip(".") else name
 
 
 def pr_curves(labels: list[str], y_true: np.ndarray, probs: np.ndarray) -> dict[str, list]:
@@ -96,7 +106,7 @@ def write(args: Any, labels: list[str], ids: dict, y: dict, probs: dict, rule: D
     curves = pr_curves(labels, y["test"], probs["test"])
     fileio.write_folder(args.plots, {
         "per_label_f1.json": lambda path: fileio.write_json(bars, path),
-        **{f"pr/{label}.json": (lambda path, rows=rows: fileio.write_json(rows, path))
+        **{f"pr/{file_name(label)}.json": (lambda path, rows=rows: fileio.write_json(rows, path))
            for label, rows in curves.items()},
     })
     fileio.write_tables(args.predictions, {name: pd.DataFrame({"id": np.asarray(ids[name]), **table})

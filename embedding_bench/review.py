@@ -18,13 +18,31 @@ from typing import Optional
 
 import pandas as pd
 
-from embedding_bench import fileio, params
+from embedding_bench import params
 from embedding_bench.cli import stage_main
-from embedding_bench.compare.runs import config_id, consistent, dvc_exp_show, experiments, runs
+from embedding_bench.compare.runs import config_id, consistent, dvc_exp_show, experiments, read_exp_json, runs
 from embedding_bench.errors import UserError
 from embedding_bench.reports import HEADLINE
 
 NOISE_SDS = 2  # a change within this many seed-to-seed standard deviations is not a change
+
+
+def read_headline(path: Path, option: str) -> dict:
+    """A metrics/headline.json: {model: {metric: number}} with the cnn's (and the baseline's)
+    headline metrics; anything else is one message naming the file."""
+    if not path.is_file():
+        raise UserError(f"{path}: not found ({option}); run `dvc repro` where it should have been made")
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid JSON ({e}) ({option})") from None
+    if not (isinstance(found, dict) and isinstance(found.get("cnn"), dict)
+            and set(HEADLINE) & set(found["cnn"])
+            and all(isinstance(v, dict) and all(isinstance(x, (int, float)) for x in v.values())
+                    for v in found.values())):
+        raise UserError(f"{path}: not a headline file ({option}); give the metrics/headline.json that "
+                        f"`dvc repro` writes ({{\"cnn\": {{\"jaccard\": ...}}, \"baseline\": {{...}}}})")
+    return found
 
 
 def seed_spread(table: pd.DataFrame, current_params: dict) -> dict:
@@ -69,13 +87,10 @@ def main(argv: Optional[list[str]] = None, prog: Optional[str] = None) -> None:
     ap.add_argument("--head", type=Path, default=Path("metrics/headline.json"))
     ap.add_argument("--from-json", type=Path, help="saved output of `dvc exp show --json`")
     args = ap.parse_args(argv)
-    for path in (args.base, args.head):
-        if not path.is_file():
-            raise UserError(f"{path}: not found; run `dvc repro` where it should have been made")
-    exp_json = (json.loads(args.from_json.read_text()) if args.from_json
-                else dvc_exp_show(all_commits=True))
+    base, head = read_headline(args.base, "--base"), read_headline(args.head, "--head")
+    exp_json = read_exp_json(args.from_json) if args.from_json else dvc_exp_show(all_commits=True)
     records, _ = consistent(experiments(exp_json))
     spread = seed_spread(runs(records), params.as_written())
-    print(table_md(fileio.read_json(args.base), fileio.read_json(args.head), spread))
+    print(table_md(base, head, spread))
     print(f"\nA change counts when it exceeds {NOISE_SDS} seed-to-seed standard deviations of this "
           f"configuration; base and head were computed on the same machine.")

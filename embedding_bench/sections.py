@@ -20,7 +20,7 @@ def info(description: str, **constraints: Any) -> Any:
 
 
 Positive = Annotated[int, Field(ge=1)]
-PositiveReal = Annotated[float, Field(gt=0)]
+PositiveReal = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # .inf passes gt=0
 Share = Annotated[float, Field(gt=0, lt=1)]
 Fraction = Annotated[float, Field(ge=0, lt=1)]  # may be 0, as dropout and warm-up may
 Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what numpy, torch and gensim all accept
@@ -120,6 +120,10 @@ class Ingest(Section):
         if "all" not in self.files and "train" not in self.files:
             raise ValueError(f"ingest.files names no training data ({dict(self.files)}); add "
                              f"`train: FILE`, or give one `all: FILE` to carve every split from")
+        if self.id_column is not None and self.id_column == self.text_column:
+            raise ValueError(f"ingest.id_column and ingest.text_column are both {self.text_column!r}: "
+                             f"every text would be its own id; name the id column, or set "
+                             f"ingest.id_column: null to number the rows")
         if self.header and self.column_names:
             raise ValueError("ingest.column_names is set, but ingest.header is true, so the file's "
                              "first line names the columns; set ingest.header: false if the file "

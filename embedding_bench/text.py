@@ -6,6 +6,7 @@ string a contextual model is given, so BERT sees exactly what the static models 
 """
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import emoji
@@ -31,6 +32,23 @@ NEGATION = re.compile(r"\b(not|no|never|nothing|nobody|none|nor|cannot)\b|n't\b"
 
 STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
 STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
+
+
+def _is_invisible(char: str) -> bool:
+    """Control and format characters other than white space (which the tokenizer splits on):
+    NUL, zero-width spaces and joiners, bidi marks, byte-order marks, soft hyphens."""
+    return unicodedata.category(char) in ("Cc", "Cf") and not char.isspace()
+
+
+def without_invisible(text: str) -> tuple[str, int]:
+    """(text without its invisible characters, how many there were); those inside an emoji
+    sequence (the zero-width joiner of a family emoji) are the emoji's, and stay. Every variant
+    removes them: a token holding one prints like another word and is a different one."""
+    if not any(_is_invisible(c) for c in text):
+        return text, 0
+    inside = {i for e in emoji.emoji_list(text) for i in range(e["match_start"], e["match_end"])}
+    kept = [c for i, c in enumerate(text) if i in inside or not _is_invisible(c)]
+    return "".join(kept), len(text) - len(kept)
 
 
 def _sub_hashtag(mode):
@@ -90,6 +108,7 @@ class Preprocessor:
     def tokens(self, text: str) -> list[str]:
         o = self.o
         # any whitespace left inside a token (control characters) would split it in files later
+        text = without_invisible(text)[0]
         tokens = [piece for t in self.tokenizer.tokenize(self.normalize(text.translate(TYPOGRAPHIC)))
                   for piece in t.split()]
         tokens = _join_placeholders(tokens)
@@ -118,6 +137,7 @@ def diagnostics(tables: dict, baseline: Preprocessor) -> dict:
             "tokens_per_text_p95": float(np.percentile(lengths, 95)),
             "empty_texts": int(df["empty"].sum()),
             "tokens_lost_share": round(1 - float(lengths.sum()) / max(given, 1), 4),
+            "invisible_characters_removed": int(sum(without_invisible(t)[1] for t in df["original_text"])),
         }
     report["vocabulary_size"] = len({t for toks in tables["train"]["tokens"] for t in toks})
     return report

@@ -4,6 +4,7 @@ Inputs are any object with len() and batch(indices) -> model input: token ids (v
 memory-mapped contextual features or tokenized texts (contextual.py)."""
 
 import copy
+import math
 import os
 import random
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from embedding_bench.errors import UserError
 from embedding_bench.sections import Train
 
 
@@ -33,13 +35,15 @@ class FitOptions:
     transformer_lr: Optional[float]
     layer_decay: float
     schedule: Optional[Callable[[torch.optim.Optimizer, int], Any]]
+    rate_params: str  # the params that set the learning rates, named when training diverges
 
     @classmethod
     def of(cls, train: Train) -> "FitOptions":
         """The `train` params as they are: Kim's training of a CNN over word vectors or features."""
         return cls(optimizer=train.optimizer, lr=train.lr, rho=train.rho, batch_size=train.batch_size,
                    max_epochs=train.max_epochs, patience=train.patience, lca_weight=train.lca_weight,
-                   accumulate=1, transformer_lr=None, layer_decay=1.0, schedule=None)
+                   accumulate=1, transformer_lr=None, layer_decay=1.0, schedule=None,
+                   rate_params="train.lr (and train.optimizer)")
 
 
 def make_reproducible(seed: int) -> None:
@@ -174,6 +178,10 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: FitOptions, seed: int,
     for epoch in (bar := tqdm(range(1, cfg.max_epochs + 1), desc="train", unit="epoch")):
         train_loss = _train_epoch(model, train, cfg, optimizer, scheduler, generator, f"epoch {epoch}")
         val_loss = evaluate_loss(model, *val, cfg.batch_size)
+        if not (math.isfinite(train_loss) and math.isfinite(val_loss)):  # once an epoch: no sync a step
+            raise UserError(f"training diverged in epoch {epoch}: the loss is {train_loss} (validation "
+                            f"{val_loss}); the learning rate is too high for these inputs: lower "
+                            f"{cfg.rate_params} in params.yaml")
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
         if log:
             log(epoch, train_loss, val_loss)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
+from safetensors import SafetensorError
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from embedding_bench.errors import UserError
@@ -29,8 +30,11 @@ def _loaded(cfg: Bert, what: str, load: Callable[[], Any]) -> Any:
     UserError naming bert.model and what to do, not a traceback."""
     try:
         return load()
-    except (OSError, ValueError) as e:  # huggingface_hub's validation errors are ValueErrors
+    except (OSError, ValueError, KeyError, SafetensorError) as e:  # hub validation: ValueErrors
         reason = str(e).strip().splitlines()[0][:300]
+        if "trust_remote_code" in str(e) or "auto_map" in str(e):
+            raise UserError(f"params.yaml: bert.model {cfg.model!r} needs its own code to load ({reason}); "
+                            f"if you trust that code, set bert.trust_remote_code: true") from None
         raise UserError(f"params.yaml: bert.model {cfg.model!r}: cannot load its {what} "
                         f"({type(e).__name__}: {reason}). Give `package`, a local directory with "
                         f"config.json, tokenizer files and model.safetensors (weights are read from "

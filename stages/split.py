@@ -13,9 +13,10 @@ def main():
     p = params.load()
     tables, labels = fileio.read_tables(args.ingested)
     parts = split(tables["data"], labels, p.split)
-    report = {name: {"rows": len(df), **{label: int(df[label].sum()) for label in labels}}
+    # labels nested under their own key: a label named `rows` is data, never one of the report's keys
+    report = {name: {"rows": len(df), "labels": {label: int(df[label].sum()) for label in labels}}
               for name, df in parts.items()}
-    no_positive = [label for label in labels if report["train"][label] == 0]
+    no_positive = [label for label in labels if report["train"]["labels"][label] == 0]
     if len(no_positive) == len(labels):
         raise UserError(f"no training text has any label ({len(parts['train'])} texts): nothing to "
                         f"learn; check the label columns (ingest.labels) and the files")
@@ -25,7 +26,7 @@ def main():
     # a label on every training text teaches nothing and is predicted everywhere: it lifts Jaccard
     # and micro-F1 alike for every embedding, and makes at_least_one: auto decide that every text
     # has a label
-    always = [label for label in labels if report["train"][label] == len(parts["train"])]
+    always = [label for label in labels if report["train"]["labels"][label] == len(parts["train"])]
     if always:
         warn(f"labels on every training text ({len(parts['train'])} texts): {', '.join(always)}; "
              f"they carry no information and inflate jaccard and f1_micro for every model alike: "

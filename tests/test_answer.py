@@ -88,6 +88,23 @@ def test_the_test_split_is_read_once_after_every_rule_is_chosen(monkeypatch):
     assert len(board.runs[("jaccard", "random/light")]) == 2
 
 
+def test_progress_tells_runs_done_the_running_ones_and_the_time_left(monkeypatch):
+    from embedding_bench.answer import queue
+
+    clock, said = [100.0], []
+    monkeypatch.setattr(queue.time, "monotonic", lambda: clock[0])
+    progress = queue.Progress(total=6, before=2, write=said.append)
+    progress.update(2, 0, ["answer-a"])
+    clock[0] += 120  # two runs in two minutes: one a minute, two to go
+    progress.update(4, 0, ["answer-c"])
+    progress.update(4, 0, ["answer-c"])  # nothing new: nothing said
+    clock[0] += 60
+    progress.update(5, 1, [])
+    assert said == ["answer: 2 of 6 runs done; running answer-a",
+                    "answer: 4 of 6 runs done; running answer-c, about 2 min left",
+                    "answer: 5 of 6 runs done, 1 failed"]
+
+
 def answer(repo, *extra):
     return subprocess.run([*ANSWER, *extra], cwd=repo, env=stage_env(), capture_output=True, text=True)
 
@@ -108,6 +125,7 @@ def test_quick_answer_reuses_runs_queues_the_rest_and_resumes_after_a_kill(pipel
     resumed = answer(repo)
     assert resumed.returncode == 0, resumed.stderr
     assert "0 queued now, 1 already in the queue" in resumed.stderr or "nothing to run" in resumed.stderr
+    assert "answer: 2 of 2 runs done" in resumed.stderr or "nothing to run" in resumed.stderr  # progress
     names = run([DVC, "exp", "list", "--name-only"], repo).stdout.split()
     assert len([n for n in names if n.startswith("answer-random-light-seed42")]) == 1  # trained once
 

@@ -40,6 +40,16 @@ def _dvc(*args: str) -> subprocess.CompletedProcess:
     return result
 
 
+def start_workers(jobs: int) -> None:
+    """`dvc queue start`: its workers are daemons that inherit the command's output streams, so
+    those are not captured (a pipe they hold open would keep the call waiting until they exit)."""
+    result = subprocess.run(["dvc", "queue", "start", "--jobs", str(jobs)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if result.returncode:
+        raise UserError(f"`dvc queue start --jobs {jobs}` failed (exit {result.returncode}); run it "
+                        f"by hand to see why")
+
+
 def submit(missing: list[Run], status: dict[str, str]) -> list[Run]:
     """Queue the missing runs that are not queued or running already (a failed one is removed
     from the queue and queued again, once per answer); returns those queued now."""
@@ -91,7 +101,7 @@ def run_all(planned: list[Run], jobs: int, read_table: Callable[[], pd.DataFrame
     queued = submit(missing, queue_status())
     write(f"answer: {len(have)} of {len(planned)} runs made before; {len(queued)} queued now, "
           f"{len(missing) - len(queued)} already in the queue; {jobs} worker(s)")
-    _dvc("queue", "start", "--jobs", str(jobs))
+    start_workers(jobs)
     names = {run.name for run in missing}
     while True:
         status = {name: state for name, state in queue_status().items() if name in names}

@@ -48,7 +48,7 @@ def split_warnings(config: Configuration, labels: list[str]) -> list[str]:
         out.append("Texts occur in more than one split (" + ", ".join(f"{k.replace('_', ' ')}: {n}"
                                                                        for k, n in leaked.items())
                    + "): the test scores are optimistic for every configuration alike.")
-    untested = [x for x in labels if (split.get("test") or {}).get(x) == 0]
+    untested = [x for x in labels if ((split.get("test") or {}).get("labels") or {}).get(x) == 0]
     if untested:
         out.append(f"No test text has the label(s) {', '.join(untested)}: their F1 is 0 for every "
                    f"model, which pulls macro-F1 down alike.")

@@ -24,7 +24,6 @@ be called significant or not.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Optional
@@ -34,7 +33,7 @@ from embedding_bench.compare.ensembles import ensemble_across, ensembles
 from embedding_bench.compare.leaderboard import interval_rows, leaderboard, probe_rows
 from embedding_bench.compare.pairs import describe, paired
 from embedding_bench.compare.render import markdown, write_reports
-from embedding_bench.compare.runs import consistent, dvc_exp_show, experiments, runs
+from embedding_bench.compare.runs import consistent, dvc_exp_show, experiments, read_exp_json, runs
 from embedding_bench.compare.why import why
 from embedding_bench.errors import UserError, warn
 
@@ -53,8 +52,7 @@ def main(argv: Optional[list[str]] = None, prog: Optional[str] = None) -> None:
                          "across configurations; its rule=... is the ensemble's rule (repeatable)")
     ap.add_argument("--pair", nargs=2, metavar=("A", "B"), help="key=value,... for each side")
     args = ap.parse_args(argv)
-    exp_json = (json.loads(args.from_json.read_text()) if args.from_json
-                else dvc_exp_show(args.all_commits))
+    exp_json = read_exp_json(args.from_json) if args.from_json else dvc_exp_show(args.all_commits)
     records, skipped = consistent(experiments(exp_json))
     for r, stale in skipped:
         warn(f"skipped {r['rev'][:7]} ({r['name'] or 'commit'}): its metrics were made with other "

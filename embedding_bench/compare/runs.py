@@ -10,6 +10,7 @@ configuration, whatever differs makes another one. Params are read as the runs r
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pandas as pd
@@ -176,6 +177,20 @@ def differing(table: pd.DataFrame) -> list[str]:
         return any(len({p.get(key) for p in group}) > 1 for _, group in table.groupby(by)["params"])
 
     return [k for k in sorted(set().union(*table["params"]) - set(IN_AXES)) if varies(k)]
+
+
+def read_exp_json(path: Path) -> list:
+    """A saved `dvc exp show --json` (--from-json): a missing file, invalid JSON or another
+    structure is one message."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: not found (--from-json); save it with `dvc exp show --json > {path}`") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid JSON ({e}); --from-json reads what `dvc exp show --json` prints") from None
+    if not isinstance(found, list):
+        raise UserError(f"{path}: a JSON {type(found).__name__}, not the list `dvc exp show --json` prints")
+    return found
 
 
 def dvc_exp_show(all_commits: bool) -> list:
