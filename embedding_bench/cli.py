@@ -18,6 +18,15 @@ def arguments(doc, *names):
     return parser.parse_args()
 
 
+def _restore_hint() -> str:
+    """For a stage DVC runs: DVC removed its outputs, git-tracked metrics included, before it ran."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is None or not (spec.name or "").startswith("stages."):
+        return ""
+    return (" (DVC removed this stage's outputs before running it: `git checkout -- metrics plots` "
+            "brings back the committed metrics, `dvc checkout` the rest)")
+
+
 def stage_main(func):
     """Run a stage's main(); turn a UserError into `error: ...` on stderr and exit status 2."""
 
@@ -26,7 +35,7 @@ def stage_main(func):
         try:
             return func(*args, **kwargs)
         except UserError as e:
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {e}{_restore_hint()}", file=sys.stderr)
             sys.exit(EXIT_USER_ERROR)
 
     return wrapper

@@ -3,15 +3,15 @@ the values as written, each row keeping where it came from (file line, record or
 messages. Malformed files are refused with the line and the fix, never read half-right.
 """
 
-import codecs
 import csv
 import json
 from pathlib import Path
 
 import pandas as pd
 
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, note
 from embedding_bench.sections import Ingest
+from embedding_bench.text_files import decoding, first_bad_line, is_gzip, open_data, refuse_utf8_read_as_other
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
@@ -20,6 +20,8 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".jso
 def _format(path: Path, fmt: str) -> str:
     if fmt != "auto":
         return fmt
+    if is_gzip(path):  # data.csv.gz: the format of what is inside
+        path = path.with_name(path.name.removesuffix(".gz").removesuffix(".GZ"))
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise UserError(f"{path}: spreadsheets are not read; save the sheet as CSV UTF-8 (File > "
                         f"Save As) and name that file in ingest.files")
@@ -28,40 +30,6 @@ def _format(path: Path, fmt: str) -> str:
     except KeyError:
         raise UserError(f"{path}: cannot tell the format from the extension; set ingest.format "
                         f"to one of csv, tsv, jsonl, parquet") from None
-
-
-def _refuse_utf8_read_as_other(path, encoding):
-    """A file that is valid UTF-8 with non-ASCII characters, read with another encoding, would
-    turn `café` into `cafÃ©` without an error: refused (a legacy-encoded file is almost never
-    valid UTF-8 by chance)."""
-    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
-        return
-    data = path.read_bytes()
-    try:
-        decoded = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    if not decoded.isascii():
-        first = next(ch for ch in decoded if not ch.isascii())  # a word holding it, if any
-        sample = next((w for w in decoded.split() if not w.isascii()), first)[:30]
-        raise UserError(f"{path}: the file is UTF-8 (e.g. {sample!r}), but ingest.encoding is "
-                        f"{encoding!r}, which would read it as {sample.encode('utf-8').decode(encoding, 'replace')!r}; "
-                        f"set ingest.encoding: utf-8")
-
-
-def _first_bad_line(path, encoding):
-    with open(path, "rb") as f:
-        for number, line in enumerate(f, start=1):
-            try:
-                line.decode(encoding)
-            except UnicodeDecodeError as e:
-                return number, e
-    return None, None
-
-
-def _decoding(encoding):
-    """The codec to read with: UTF-8 files saved with a byte-order mark (Notepad, Excel) lose it."""
-    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
 QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
@@ -90,15 +58,17 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
     running over what look like rows of their own."""
     csv.field_size_limit(2**31 - 1)  # texts are cut to ingest.max_chars later, and counted
     records, lines = [], []
-    with open(path, newline="", encoding=quoting["encoding"]) as f:
+    with open_data(path, "r", newline="", encoding=quoting["encoding"]) as f:
+        for _ in range(quoting.get("skip", 0)):  # a `sep=;` line
+            f.readline()
         reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"], strict=True)
-        start = 1
+        start = 1 + quoting.get("skip", 0)
         try:
             for record in reader:
                 if any(field.strip() for field in record):
                     records.append(record)
                     lines.append(start)
-                start = reader.line_num + 1
+                start = reader.line_num + 1 + quoting.get("skip", 0)
         except csv.Error as e:
             raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
     header = list(names) if names is not None else (records.pop(0) if records else [])
@@ -131,10 +101,32 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
     return header, [record[:width] for record in records], lines
 
 
+def _wrapped_records(text: str) -> tuple[str, list] | None:
+    """(key, records) where the whole file is one JSON object whose only value is a list of
+    objects; None otherwise (JSON Lines of one record is an object with several keys)."""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(whole, dict) and len(whole) == 1:
+        (key, value), = whole.items()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return key, value
+    return None
+
+
 def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int], str]:
     """JSON Lines (one object a line), or a JSON array of objects (a .json export): (records,
     the line, or for an array the element number, of each, and which of the two: line, record)."""
-    text = path.read_text(encoding=encoding)
+    with open_data(path, "r", encoding=encoding) as f:
+        text = f.read()
+    wrapped = _wrapped_records(text)
+    if wrapped is not None:  # {"data": [...]}: one key holding the records, as some APIs export
+        key, records = wrapped
+        note(f"{path}: the records are the list under {key!r}; read {len(records)} of them")
+        return records, list(range(1, len(records) + 1)), "record"
     if text.lstrip().startswith("["):
         try:
             records = json.loads(text)
@@ -159,20 +151,33 @@ def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int],
     return records, lines, unit
 
 
+def _excel_separator(path: Path, encoding: str) -> str | None:
+    """The separator a `sep=;` first line declares (Excel writes it), or None."""
+    with open_data(path, "r", encoding=encoding, newline="") as f:
+        first = f.readline().rstrip("\r\n")
+    return first[4:] if first.lower().startswith("sep=") and len(first) == 5 else None
+
+
 def _read_delimited_file(path: Path, fmt: str, cfg: Ingest) -> pd.DataFrame:
     if not cfg.header and not cfg.column_names:
         raise UserError(f"{path}: ingest.header is false, so name the columns in order in "
                         f"ingest.column_names")
     quoting = {"mode": csv.QUOTE_NONE if cfg.quoting == "none" else csv.QUOTE_MINIMAL,
-               "encoding": _decoding(cfg.encoding)}
-    columns, records, lines = read_delimited(
-        path, cfg.delimiter or ("," if fmt == "csv" else "\t"), quoting,
-        None if cfg.header else list(cfg.column_names))
+               "encoding": decoding(cfg.encoding)}
+    sep = cfg.delimiter or ("," if fmt == "csv" else "\t")
+    declared = _excel_separator(path, quoting["encoding"])
+    if declared is not None:
+        if cfg.delimiter is not None and declared != cfg.delimiter:
+            raise UserError(f"{path}: line 1 declares the separator {declared!r} (sep={declared}), "
+                            f"ingest.delimiter says {cfg.delimiter!r}; remove ingest.delimiter or the line")
+        note(f"{path}: line 1 (sep={declared}, as Excel writes it) names the separator; read with it")
+        sep, quoting["skip"] = declared, 1
+    columns, records, lines = read_delimited(path, sep, quoting, None if cfg.header else list(cfg.column_names))
     return pd.DataFrame(records, columns=columns, index=lines, dtype=object)
 
 
 def _read_json_file(path: Path, cfg: Ingest) -> pd.DataFrame:
-    records, lines, unit = read_json_records(path, _decoding(cfg.encoding))
+    records, lines, unit = read_json_records(path, decoding(cfg.encoding))
     df = pd.DataFrame(records, index=lines, dtype=object)
     df.attrs["unit"] = unit
     # the records that lack a key: a misspelt key is not a null (see label_parsing.parse_long)
@@ -199,13 +204,15 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
     cells as text, JSON values as parsed (no column made float because of a null), nothing
     parsed as NaN."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not a file; name the file in it (ingest.files)")
     if not path.is_file():
         raise UserError(f"{path}: file not found; check ingest.path and ingest.files in params.yaml")
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty")
     fmt = _format(path, cfg.format)
     if fmt != "parquet":
-        _refuse_utf8_read_as_other(path, cfg.encoding)
+        refuse_utf8_read_as_other(path, cfg.encoding)
     try:
         if fmt in ("csv", "tsv"):
             df = _read_delimited_file(path, fmt, cfg)
@@ -214,7 +221,7 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
         else:
             df = _read_parquet_file(path, cfg)
     except UnicodeDecodeError:
-        line, err = _first_bad_line(path, cfg.encoding)
+        line, err = first_bad_line(path, cfg.encoding)
         raise UserError(f"{path}: line {line} is not valid {cfg.encoding} ({err.reason} at byte "
                         f"{err.start}); re-save the file as UTF-8 or set ingest.encoding") from None
     except (ValueError, csv.Error) as e:
@@ -236,6 +243,9 @@ def require_column(df: pd.DataFrame, column: str, path: Path, param: str) -> Non
         hint = ""
         if len(found) == 1 and (seps := [c for c in ",;\t|" if c in found[0]]):
             hint = f" (the header was read as one column: is the delimiter {seps[0]!r}? set ingest.delimiter)"
+        elif column.startswith("Unnamed:") and "" in found:
+            hint = (" (pandas calls a column without a name in the header 'Unnamed: 0'; here its name "
+                    "is empty: set ingest.id_column: '' to use it)")
         raise UserError(f"{path}: no column {column!r} ({param}); columns found: {', '.join(found)}"
                         f"{hint}. Set {param} in params.yaml")
 

@@ -80,7 +80,7 @@ def _read_part(split: str, name: str, cfg: Ingest, names: list[str] | None
     path = resolve(cfg.path, name)
     df = read_file(path, cfg)
     require_column(df, cfg.text_column, path, "ingest.text_column")
-    if cfg.id_column:
+    if cfg.id_column is not None:  # '' is a column too: a pandas index written without a name
         require_column(df, cfg.id_column, path, "ingest.id_column")
     cols = None
     if cfg.labels.layout == "wide":
@@ -89,12 +89,14 @@ def _read_part(split: str, name: str, cfg: Ingest, names: list[str] | None
         part = pd.DataFrame(y, columns=cols)
     else:  # the wide layout refuses a repeated header as a bad label value
         _refuse_header_rows(df, [cfg.text_column, cfg.id_column, cfg.labels.column], path)
-        part = pd.DataFrame({"_labels": parse_long(df, cfg, path, names)})
+        rows, declared = parse_long(df, cfg, path, names)
+        part = pd.DataFrame({"_labels": rows})
+        part.attrs["declared"] = declared
     # a missing text (JSON null, an empty Parquet cell) is an empty text: dropped and counted
     text = df[cfg.text_column]
     _refuse_texts_that_are_not_strings(text, df, path, cfg.text_column)
     part.insert(0, "text", text.where(text.notna(), "").astype(str).to_numpy())
-    part.insert(0, "id", (ids(df, cfg.id_column, path) if cfg.id_column else
+    part.insert(0, "id", (ids(df, cfg.id_column, path) if cfg.id_column is not None else
                           pd.Series([f"{split}-{i}" for i in range(len(df))])).to_numpy())
     part.insert(2, "split", None if split == "all" else split)
     part["_line"] = [at(df, row) for row in df.index]
@@ -102,11 +104,11 @@ def _read_part(split: str, name: str, cfg: Ingest, names: list[str] | None
     return part, cols
 
 
-def _long_labels(table: pd.DataFrame, cfg: Ingest, names: list[str] | None
+def _long_labels(table: pd.DataFrame, cfg: Ingest, names: list[str] | None, declared: set[str]
                  ) -> tuple[pd.DataFrame, list[str]]:
     """The long layout's `_labels` lists as one 0/1 column per label, and the label names."""
     root = Path(cfg.path)
-    labels = names or sorted({x for row in table["_labels"] for x in row})
+    labels = names or sorted({x for row in table["_labels"] for x in row} | declared)
     if not labels:
         raise UserError(f"{root}: no labels found in column {cfg.labels.column!r}")
     check_label_names(labels, f"{root} (ingest.labels)", cfg.labels.separator, named=names is not None)
@@ -142,7 +144,8 @@ def ingest(cfg: Ingest) -> Ingested:
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
     if cfg.labels.layout == "long":
-        table, labels = _long_labels(table, cfg, names)
+        declared = set().union(*(part.attrs.get("declared", set()) for part in parts))
+        table, labels = _long_labels(table, cfg, names, declared)
     table = _drop_bad_rows(table, cfg.on_bad_rows, report)
     if cfg.max_chars:
         long = table["text"].str.len() > cfg.max_chars

@@ -68,8 +68,8 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
     if not given and any(not str(c).strip() for c in columns):
         raise UserError(f"{path}: a column has no name in the header (an index written by pandas' "
                         f"to_csv without index=False?), and with ingest.labels.columns empty every "
-                        f"column but id and text is a label: list the label columns there, or remove "
-                        f"that column")
+                        f"column but id and text is a label: if it holds the ids, set ingest.id_column: "
+                        f"''; else list the label columns there, or remove that column")
     values = df[columns].apply(lambda s: s.map(as_text).str.strip().str.lower())
     for missing_only in (True, False):  # an empty cell is named before any other bad value
         bad = values.isin(list(MISSING)) if missing_only else ~values.isin(list(WIDE_VALUES))
@@ -138,6 +138,12 @@ def _written_list(text: str) -> list[str] | None:
 def label_items(cell: object, sep: str, where: str) -> list[str]:
     """One cell of the long layout as a list of label strings: a list-typed cell (Parquet,
     JSONL), a list written as text (see _written_list), or names/ids joined by the separator."""
+    if isinstance(cell, dict):  # {"joy": 1, "sad": 0}: the wide layout inside one JSON field
+        bad = {k: v for k, v in cell.items() if as_text(v).strip().lower() not in WIDE_VALUES}
+        if bad:
+            raise UserError(f"{where}: labels {cell!r} map names to values; {bad!r} are not 0/1 or "
+                            f"true/false")
+        return [label_name(str(k), where) for k, v in cell.items() if WIDE_VALUES[as_text(v).strip().lower()]]
     if isinstance(cell, (list, tuple, np.ndarray)):
         if any(x is None or (isinstance(x, float) and np.isnan(x)) for x in cell):
             raise UserError(f"{where}: a null among the labels {list(cell)!r}; a text without a label "
@@ -160,17 +166,22 @@ def label_items(cell: object, sep: str, where: str) -> list[str]:
     return [label_name(s, where) for s in text.split(sep) if s.strip()]
 
 
-def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | None) -> list[list[str]]:
-    """Each row's labels from one column (see label_items): a list of label names per row."""
+def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | None
+               ) -> tuple[list[list[str]], set[str]]:
+    """Each row's labels from one column (see label_items): a list of label names per row; and
+    the names a {label: 0/1} cell declares, 0 or 1 (a label none of the texts has is still one)."""
     column, sep = cfg.labels.column, cfg.labels.separator
     require_column(df, column, path, "ingest.labels.column")
     absent = df.attrs.get("absent", {}).get(column)
     if absent:  # null is "no labels", a missing key is a mistake
         raise UserError(f"{path}: {at(df, absent[0])} has no {column!r} key ({len(absent)} such "
                         f"records; a misspelt key?); write \"{column}\": [] for a text without labels")
-    rows = []
+    rows, declared = [], set()
     for i, cell in df[column].items():
-        items = label_items(cell, sep, f"{path}: {at(df, i)}, column {column!r}")
+        where = f"{path}: {at(df, i)}, column {column!r}"
+        items = label_items(cell, sep, where)
+        if isinstance(cell, dict):
+            declared |= {label_name(str(k), where) for k in cell}
         if names is not None:
             resolved = []
             for item in items:
@@ -184,7 +195,7 @@ def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | Non
                                     f"ids 0..{len(names) - 1}) of ingest.labels.names_file")
             items = resolved
         rows.append(items)
-    return rows
+    return rows, declared
 
 
 def check_label_names(labels: list[str], where: str, separator: str | None = None,

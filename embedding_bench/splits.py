@@ -50,11 +50,16 @@ def split(table: pd.DataFrame, labels: list[str], cfg: Split) -> dict[str, pd.Da
     return parts
 
 
-def duplicates(parts: dict[str, pd.DataFrame]) -> dict[str, int]:
+def duplicates(parts: dict[str, pd.DataFrame], labels: list[str]) -> dict[str, int]:
     """Leakage check on {split: DataFrame with `text`}: texts of a later split that also occur in
-    an earlier one (after SAME_TEXT's normalisation), and repeated texts within train."""
+    an earlier one (after SAME_TEXT's normalisation), repeated texts within train, and texts that
+    occur more than once with different label sets (`conflicting_labels`: the annotators
+    disagree, or rows were joined wrongly; no model can get both right)."""
     keys = {name: df["text"].map(lambda t: " ".join(SAME_TEXT.tokens(t))) for name, df in parts.items()}
     report = {"within_train": int(keys["train"].duplicated().sum())}
     for first, second in (("train", "val"), ("train", "test"), ("val", "test")):
         report[f"{second}_in_{first}"] = int(keys[second].isin(set(keys[first])).sum())
+    every = pd.concat([pd.DataFrame({"key": keys[name], "labels": df[labels].astype(str).agg("".join, axis=1)})
+                       for name, df in parts.items()])
+    report["conflicting_labels"] = int((every.groupby("key")["labels"].nunique() > 1).sum())
     return report

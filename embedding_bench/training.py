@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, warn
 from embedding_bench.sections import Train
 
 
@@ -170,7 +170,11 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: FitOptions, seed: int,
     matrix); cfg.accumulate batches make one optimizer step, after which cfg.schedule's
     scheduler (if any) steps. Returns the best epoch's weights loaded into `model` and a summary."""
     optimizer = make_optimizer(model, cfg)
-    steps = cfg.max_epochs * -(-len(train[0]) // (cfg.batch_size * cfg.accumulate))
+    steps_per_epoch = -(-len(train[0]) // (cfg.batch_size * cfg.accumulate))
+    if steps_per_epoch == 1 and len(train[0]) > 1:
+        warn(f"batches of {cfg.batch_size} (x {cfg.accumulate} accumulated) hold all {len(train[0])} "
+             f"training texts: one optimizer step an epoch, {cfg.max_epochs} in all; lower the batch size")
+    steps = cfg.max_epochs * steps_per_epoch
     scheduler = cfg.schedule(optimizer, steps) if cfg.schedule else None
     generator = torch.Generator().manual_seed(seed)
     best = {"val_loss": float("inf"), "epoch": 0}

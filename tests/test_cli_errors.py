@@ -117,7 +117,9 @@ def test_bad_params_stop_a_stage_before_any_work(project):
     result = project("ingest", *INGEST, edit=lambda p: p.update(embedding="elmo"), csv="id,text,joy\n1,hi,1\n")
     assert result.returncode == 2, result.stderr
     assert result.stderr == ("error: params.yaml: embedding is 'elmo'; valid values: random, word2vec, "
-                             "glove, bert\n")
+                             "glove, bert (DVC removed this stage's outputs before running it: `git "
+                             "checkout -- metrics plots` brings back the committed metrics, `dvc "
+                             "checkout` the rest)\n")
     assert not (project.dir / "out").exists()
 
 

@@ -2,6 +2,7 @@
 traceback: labels that are not what they look like, names that are paths, texts that are no
 strings, divergent training, broken model files, bad files given to the commands."""
 
+import json
 import re
 import subprocess
 
@@ -157,3 +158,106 @@ def test_files_given_to_compare_and_review_that_are_missing_or_not_what_they_sho
         (tmp_path / "base.json").write_text(content)
         review = command("review", "--base", str(tmp_path / "base.json"))
         assert review.returncode == 2 and message in review.stderr and "Traceback" not in review.stderr
+
+
+def test_a_gzipped_csv_is_read_by_its_content(tmp_path):
+    import gzip
+
+    for name in ("data.csv.gz", "data.csv"):  # the extension may or may not say it
+        (tmp_path / name).write_bytes(gzip.compress("id,text,joy,sad\n1,café,1,0\n2,b,0,1\n".encode()))
+        result = ingest(ingest_cfg(tmp_path, files={"all": name}))
+        assert result.table["text"].tolist() == ["café", "b"]
+        (tmp_path / name).unlink()
+
+
+def test_excels_sep_line_names_the_separator(tmp_path, capsys):
+    write(tmp_path, "data.csv", "sep=;\nid;text;joy;sad\n1;a;1;0\n2;b;0;1\n3;c,d;0;1\n")
+    result = ingest(ingest_cfg(tmp_path))
+    assert result.table["text"].tolist() == ["a", "b", "c,d"] and result.labels == ["joy", "sad"]
+    assert "line 1 (sep=;, as Excel writes it) names the separator" in capsys.readouterr().err
+    write(tmp_path, "data.csv", "sep=;\nid;text;joy;sad\n1;a;1;x\n")  # lines counted from the file's first
+    with pytest.raises(UserError, match=r"line 3, column 'sad' has label value 'x'"):
+        ingest(ingest_cfg(tmp_path))
+    with pytest.raises(UserError, match=r"line 1 declares the separator ';' \(sep=;\), ingest.delimiter says '\|'"):
+        ingest(ingest_cfg(tmp_path, delimiter="|"))
+
+
+def test_json_records_under_one_key_and_labels_as_a_mapping_are_read(tmp_path, capsys):
+    records = [{"id": 1, "text": "a", "labels": {"joy": 1, "sad": 0, "fear": 0}},
+               {"id": 2, "text": "b", "labels": {"joy": 0, "sad": True, "fear": 0}}]
+    write(tmp_path, "data.json", json.dumps({"data": records}))
+    result = ingest(ingest_cfg(tmp_path, files={"all": "data.json"}, labels=LONG))
+    assert result.labels == ["fear", "joy", "sad"]  # fear: a label no text has, still a label
+    assert result.table[["fear", "joy", "sad"]].to_numpy().tolist() == [[0, 1, 0], [0, 0, 1]]
+    assert "the records are the list under 'data'; read 2 of them" in capsys.readouterr().err
+    records[1]["labels"]["sad"] = 3
+    write(tmp_path, "data.json", json.dumps({"data": records}))
+    with pytest.raises(UserError, match=r"record 2, column 'labels': labels .* map names to values; \{'sad': 3\}"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.json"}, labels=LONG))
+
+
+@pytest.mark.parametrize("dotted, message", [
+    ({"ingest__path": "~/data"}, "ingest.path is '~/data': ~ is not expanded"),
+    ({"ingest__path": "."}, "ingest.path is '.': the repository itself is no dataset folder"),
+    ({"ingest__files": {"all": "~/x.csv"}}, "ingest.files.all is '~/x.csv': ~ is not expanded"),
+    ({"glove__source": "~/glove.txt"}, "glove.source is '~/glove.txt': ~ is not expanded"),
+    ({"glove__source": "s3://bucket/glove.txt"}, "s3:// is not read; download the file and name it"),
+    ({"word2vec__extra_files": ["~/more.txt"]}, "word2vec.extra_files.0 is '~/more.txt': ~ is not expanded"),
+    ({"preprocess__variants__light": None, "preprocess__variants": {"../up": {}, "light": {}}},
+     "preprocess.variants: variant name '../up': use letters, digits, _ and -"),
+])
+def test_paths_params_name_that_cannot_be_what_the_user_means(dotted, message):
+    dotted.pop("preprocess__variants__light", None)
+    with pytest.raises(UserError, match=re.escape(message)):
+        make_params(**dotted)
+
+
+def test_a_folder_named_as_a_data_file_and_an_empty_params_file(tmp_path):
+    (tmp_path / "data.csv").mkdir()
+    with pytest.raises(UserError, match=r"data.csv: a folder, not a file; name the file in it"):
+        ingest(ingest_cfg(tmp_path))
+    from embedding_bench import params
+
+    (tmp_path / "params.yaml").write_text("")
+    with pytest.raises(UserError, match=r"params.yaml: the file is empty; it needs every param"):
+        params.load(tmp_path / "params.yaml")
+
+
+def test_a_pandas_index_column_without_a_name_can_be_the_id(tmp_path):
+    write(tmp_path, "data.csv", ",text,joy,sad\n17,a,1,0\n42,b,0,1\n")  # df.to_csv() as pandas writes it
+    result = ingest(ingest_cfg(tmp_path, id_column=""))
+    assert result.table["id"].tolist() == ["17", "42"] and result.labels == ["joy", "sad"]
+    with pytest.raises(UserError, match=r"no column 'Unnamed: 0' .*set ingest.id_column: '' to use it"):
+        ingest(ingest_cfg(tmp_path, id_column="Unnamed: 0"))
+
+
+def test_conflicting_labels_on_a_repeated_text_are_counted_and_warned(tmp_path, capsys):
+    from embedding_bench.sections import Split
+    from embedding_bench.splits import duplicates, split
+
+    rows = "".join(f"{i},text {i % 30},{int(i < 30)},{int(i >= 30)}\n" for i in range(60))  # twice each, flipped
+    write(tmp_path, "data.csv", "id,text,joy,sad\n" + rows)
+    result = ingest(ingest_cfg(tmp_path))
+    parts = split(result.table, result.labels, Split(seed=0, test_size=0.2, val_size=0.1))
+    assert duplicates(parts, result.labels)["conflicting_labels"] == 30
+
+
+def test_a_batch_holding_every_training_text_is_warned(capsys):
+    vocab = ["<pad>", "<unk>", "good", "bad"]
+    ids = TokenIds([["good"], ["bad"]] * 3, vocab, max_len=5, min_len=3)
+    y = np.array([[1, 0], [0, 1]] * 3, dtype=np.float32)
+    model = WordCNN(np.zeros((4, 8), np.float32), 2, "non_static", widths=(2, 3), filters=4)
+    fit(model, (ids, y), (ids, y), fit_options(batch_size=10**9, max_epochs=2), seed=0)
+    assert "batches of 1000000000 (x 1 accumulated) hold all 6 training texts: one optimizer step" in capsys.readouterr().err
+
+
+def test_compare_names_failed_experiments_and_refuses_a_pair_of_one_configuration(capsys):
+    from embedding_bench.compare import pairs, runs
+    from test_compare import EXP_JSON
+
+    failed = json.loads(json.dumps(EXP_JSON))
+    failed[1]["experiments"].append({"name": "broken", "executor": {"state": "failed"}, "revs": []})
+    table = runs.runs(runs.experiments(failed))
+    assert "experiment broken failed and is left out; `dvc queue logs broken` says why" in capsys.readouterr().err
+    with pytest.raises(UserError, match="select the same configuration"):
+        pairs.paired(table, "embedding=glove", "embedding=glove,mode=non_static")

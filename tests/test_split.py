@@ -61,15 +61,17 @@ def test_single_row_cannot_be_split():
 
 
 def test_duplicates_across_and_within_splits_are_counted():
-    parts = {"train": pd.DataFrame({"text": ["I love it", "i  LOVE it", "so sad", "@ann look http://t.co/a"]}),
-             "val": pd.DataFrame({"text": ["So sad", "new text"]}),
-             "test": pd.DataFrame({"text": ["@bob look https://t.co/zz", "new text", "unseen"]})}
+    parts = {"train": pd.DataFrame({"text": ["I love it", "i  LOVE it", "so sad", "@ann look http://t.co/a"],
+                                    "joy": [1, 1, 0, 0]}),
+             "val": pd.DataFrame({"text": ["So sad", "new text"], "joy": [1, 0]}),
+             "test": pd.DataFrame({"text": ["@bob look https://t.co/zz", "new text", "unseen"], "joy": [0, 0, 1]})}
     # train repeats "i love it" (case, spacing); val's "so sad" is in train; test's mention+link
-    # tweet is train's with another user and link; test's "new text" is in val
-    assert duplicates(parts) == {"within_train": 1, "val_in_train": 1, "test_in_train": 1,
-                                 "test_in_val": 1}
-    clean = {name: pd.DataFrame({"text": [f"{name} {i}" for i in range(3)]}) for name in parts}
-    assert set(duplicates(clean).values()) == {0}
+    # tweet is train's with another user and link; test's "new text" is in val; "so sad" is joy in
+    # val and not in train: a conflict, the other repeats agree
+    assert duplicates(parts, ["joy"]) == {"within_train": 1, "val_in_train": 1, "test_in_train": 1,
+                                          "test_in_val": 1, "conflicting_labels": 1}
+    clean = {name: pd.DataFrame({"text": [f"{name} {i}" for i in range(3)], "joy": 0}) for name in parts}
+    assert set(duplicates(clean, ["joy"]).values()) == {0}
 
 
 def test_a_split_that_would_be_empty_is_an_error():

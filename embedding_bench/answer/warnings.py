@@ -43,7 +43,7 @@ def resource_warnings(config: Configuration) -> list[str]:
 def split_warnings(config: Configuration, labels: list[str]) -> list[str]:
     split = config.metrics_file("metrics/split.json")
     out, dup = [], split.get("duplicates") or {}
-    leaked = {k: n for k, n in dup.items() if k != "within_train" and n}
+    leaked = {k: n for k, n in dup.items() if k.endswith(("_in_train", "_in_val")) and n}
     if leaked:
         out.append("Texts occur in more than one split (" + ", ".join(f"{k.replace('_', ' ')}: {n}"
                                                                        for k, n in leaked.items())

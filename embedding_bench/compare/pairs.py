@@ -37,6 +37,9 @@ def per_text(rows: pd.DataFrame, reader: Reader = read_per_text) -> tuple[pd.Ser
 
 def paired(table: pd.DataFrame, spec_a: str, spec_b: str, reader: Reader = read_per_text) -> dict:
     a_rows, b_rows = select(table, spec_a), select(table, spec_b)
+    if a_rows["config"].iloc[0] == b_rows["config"].iloc[0]:
+        raise UserError(f"--pair: {spec_a!r} and {spec_b!r} select the same configuration; add keys "
+                        f"that tell the two sides apart")
     (a_runs, a_unread), (b_runs, b_unread) = per_run(a_rows, reader), per_run(b_rows, reader)
     a, b = pd.concat(a_runs, axis=1).mean(axis=1), pd.concat(b_runs, axis=1).mean(axis=1)
     if not all(run.index.equals(a.index) for run in a_runs + b_runs):

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import pandas as pd
 from ruamel.yaml import YAML
 
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, warn
 from embedding_bench.rules import DecisionRule
 from embedding_bench.schema import mode_of
 
@@ -106,7 +106,11 @@ def experiments(exp_json: list) -> list[dict]:
                           "params": params["params.yaml"]["data"],
                           "metrics": {k: v.get("data", {}) for k, v in metrics.items()}})
         for exp in node.get("experiments") or []:
-            if (exp.get("executor") or {}).get("state") in {"running", "queued", "failed"}:
+            state = (exp.get("executor") or {}).get("state")
+            if state == "failed":  # said, not silently left out
+                warn(f"experiment {exp.get('name') or '(unnamed)'} failed and is left out; "
+                     f"`dvc queue logs {exp.get('name') or 'NAME'}` says why")
+            if state in {"running", "queued", "failed"}:
                 continue  # a running experiment shows the workspace's metrics, not its own
             for rev in exp.get("revs") or []:
                 visit(rev)
