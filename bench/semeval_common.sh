@@ -8,4 +8,4 @@ WORK=${2:-$DEFAULT_WORK}
 export PATH="$ROOT/.venv/bin:$PATH"
 run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
 # pairs "A B" ...: the paired test of each pair of configurations, in the workdir
-pairs() { for pair in "$@"; do embedding-bench compare --pair $pair 2>/dev/null | tail -3; done; }
+pairs() { for pair in "$@"; do embedding-bench compare --pair $pair 2>/dev/null | grep -A4 '^A = '; done; }

@@ -9,6 +9,7 @@ import numpy as np
 from embedding_bench import metrics
 from embedding_bench.answer.evidence import Configuration, preprocessed_test
 from embedding_bench.answer.verdicts import Board
+from embedding_bench.language import ENGLISH_ONLY
 from embedding_bench.text import MIN_SLICE_TEXTS, NEGATION, TYPOGRAPHIC
 
 
@@ -87,6 +88,8 @@ def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, engli
         if lost and english:
             out.append(f"`{b['key'].split('/')[1]}` deletes the negation from {lost['lost']} of the "
                        f"{lost['with_negation']} test texts that have one ({lost['share']:.0%}).")
+        if not english:
+            out.append(f"Not applicable on this text: {ENGLISH_ONLY['full']}, and {ENGLISH_ONLY['negation']}.")
     if english:
         na, nb = a["probes"]["negation"], b["probes"]["negation"]
         out.append(f"Negating the test texts changes the input of {na['inputs_changed']} of "
