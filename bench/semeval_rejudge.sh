@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # The pairs an earlier leaderboard called "significant over texts, not over seeds", judged again
 # with the one verdict over seeds and texts (`embedding-bench compare --pair`), on SemEval E-c in
-# the workdir of bench/semeval_answer.sh (its runs are reused: word2vec and frozen MiniLM on
-# `light`, seeds 1-3). Adds, seeds 1-3 each: word2vec + LCA 0.2; frozen MiniLM under at least one
-# label per tweet; and with FINETUNE=1 the fine-tuned MiniLM CNN head with and without LCA 0.2
-# (six fine-tunes: about 70 minutes on 2 cores with avx512_bf16).
+# the workdir of bench/semeval_answer.sh (its runs are reused). Seeds 1-3 of word2vec and frozen
+# MiniLM on `light` come from `embedding-bench answer --families word2vec,bert_frozen --variants
+# light --seeds 1,2,3` (its answer: WORKDIR/results/answer-light); queued beside them, seeds 1-3
+# each: word2vec + LCA 0.2, and frozen MiniLM under at least one label per tweet (a re-evaluation:
+# the CNNs come from DVC's run cache); with FINETUNE=1 also the fine-tuned MiniLM CNN head with
+# and without LCA 0.2 (six fine-tunes: about 70 minutes on 2 cores with avx512_bf16).
 #   [FINETUNE=1] bash bench/semeval_rejudge.sh [SEMEVAL_DIR] [WORKDIR]
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-answer
 source "$(dirname "$0")/semeval_common.sh"
 [ -d "$WORK/.git" ] || { echo "run bench/semeval_answer.sh first (its workdir: $WORK)"; exit 1; }
-run --config embedding=word2vec,preprocessing=light,train.lca_weight=0.2 \
-    --config embedding=bert,preprocessing=light,evaluate.at_least_one=true --seeds 1 2 3
-if [ "${FINETUNE:-0}" = 1 ]; then
-  run --config embedding=bert,preprocessing=light,bert.finetune=true \
-      --config embedding=bert,preprocessing=light,bert.finetune=true,train.lca_weight=0.2 --seeds 1 2 3
-fi
 cd "$WORK"
+start=$(date +%s)
+queue() { for seed in 1 2 3; do dvc exp run --queue -S seed=$seed "$@" >/dev/null; done; }
+queue -S embedding=word2vec -S preprocessing=light -S train.lca_weight=0.2
+queue -S embedding=bert -S preprocessing=light -S evaluate.at_least_one=true
+if [ "${FINETUNE:-0}" = 1 ]; then
+  queue -S embedding=bert -S preprocessing=light -S bert.finetune=true
+  queue -S embedding=bert -S preprocessing=light -S bert.finetune=true -S train.lca_weight=0.2
+fi
+embedding-bench answer --families word2vec,bert_frozen --variants light --seeds 1,2,3 --jobs 2 \
+  --out results/answer-light
+while dvc queue status 2>/dev/null | grep -qE ' (Queued|Running)$'; do sleep 30; done
+echo "semeval_rejudge.sh: runs done in $(( ($(date +%s) - start) / 60 )) min on $(nproc) cores"
 pairs "embedding=word2vec,preprocessing=light,train.lca_weight=0.2 embedding=word2vec,preprocessing=light,train.lca_weight=0.0" \
       "embedding=bert,mode=frozen,preprocessing=light,rule=0.5+top1 embedding=bert,mode=frozen,preprocessing=light,rule=0.5"
 if [ "${FINETUNE:-0}" = 1 ]; then

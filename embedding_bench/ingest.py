@@ -122,6 +122,12 @@ def _refuse_duplicate_ids(table: pd.DataFrame) -> None:
     if dup.any():
         first = table[dup].iloc[:4]
         where = "; ".join(f"{r['_file']} {r['_line']} id {r['id']!r}" for r in first.to_dict("records"))
+        if table[dup].groupby("id")["text"].nunique().eq(1).all():
+            # numbering the rows (id_column: null) would make each (text, label) row a text of its own
+            raise UserError(f"duplicate ids ({int(dup.sum())} rows): {where}; every repeated id holds the "
+                            f"same text: one row per (text, label)? Give each text one row with all its "
+                            f"labels (pandas: df.groupby(['id', 'text'])['label'].agg(','.join)), read with "
+                            f"ingest.labels.layout: long")
         raise UserError(f"duplicate ids ({int(dup.sum())} rows): {where}; ids must be unique across "
                         f"all files (or set ingest.id_column: null to number rows instead)")
 

@@ -148,3 +148,34 @@ def test_quick_answer_reuses_runs_queues_the_rest_and_resumes_after_a_kill(pipel
     if CHROMIUM:  # drawn offline, as the other pages (.ci/run installs Chromium)
         views, inked = draw(out / "answer.html", repo.parent)
         assert views == charts and inked > 0.02
+
+
+def test_runs_no_live_worker_runs_any_more_are_marked_failed_and_queued_again(monkeypatch):
+    """After a restart DVC still calls the runs its dead workers held Running; the answer marks
+    those failed (the live worker's run is left alone) and queues them again, instead of waiting
+    for them forever. (Checked by hand against a queue whose workers died with the machine.)"""
+    from collections import namedtuple
+    from types import SimpleNamespace
+
+    import dvc.repo
+
+    from embedding_bench.answer import queue
+
+    def task(name, task_id):
+        return SimpleNamespace(entry=namedtuple("QueueEntry", "name")(name), async_result=SimpleNamespace(id=task_id))
+
+    marked = []
+    celery = SimpleNamespace(
+        _iter_active_tasks=lambda: iter([task("answer-a", "id-a"), task("answer-b", "id-b")]),
+        worker_status=lambda: {"worker-1": [{"id": "id-b"}]},  # only answer-b has a live worker
+        _mark_inactive_tasks_failure=lambda entries: marked.extend(entries.values()))
+
+    class Repo:
+        def __enter__(self):
+            return SimpleNamespace(experiments=SimpleNamespace(celery_queue=celery))
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(dvc.repo, "Repo", Repo)
+    assert queue.release_orphans() == ["answer-a"] and marked == ["answer-a"]

@@ -231,6 +231,28 @@ def test_a_pandas_index_column_without_a_name_can_be_the_id(tmp_path):
         ingest(ingest_cfg(tmp_path, id_column="Unnamed: 0"))
 
 
+def test_one_row_per_text_and_label_is_named_not_numbered_into_texts_of_one_label(tmp_path):
+    records = [{"id": f"t{i}", "text": f"text {i}", "label": label}
+               for i in range(20) for label in (["joy", "love"] if i % 2 else ["anger"])]
+    write(tmp_path, "data.json", json.dumps(records))
+    with pytest.raises(UserError, match=r"every repeated id holds the same text: one row per \(text, label\)") as error:
+        ingest(ingest_cfg(tmp_path, files={"all": "data.json"}, labels={**LONG, "column": "label"}))
+    assert "id_column: null" not in str(error.value)  # that advice would make 30 texts of 20
+
+
+def test_three_hundred_wide_labels_are_read_without_a_pandas_warning(tmp_path):
+    import warnings
+
+    rng = np.random.default_rng(0)
+    labels = [f"l{i}" for i in range(300)]
+    rows = "".join(f"{i},text {i},{','.join(str(int(x)) for x in rng.random(300) < 0.05)}\n" for i in range(50))
+    write(tmp_path, "data.csv", f"id,text,{','.join(labels)}\n" + rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas' PerformanceWarning (columns added one by one) fails
+        result = ingest(ingest_cfg(tmp_path))
+    assert sorted(result.labels) == sorted(labels) and result.table[labels].shape == (50, 300)
+
+
 def test_conflicting_labels_on_a_repeated_text_are_counted_and_warned(tmp_path, capsys):
     from embedding_bench.sections import Split
     from embedding_bench.splits import duplicates, split

@@ -33,6 +33,25 @@ def queue_status() -> dict[str, str]:
         return {entry.get("name") or "": entry["status"] for entry in repo.experiments.celery_queue.status()}
 
 
+def release_orphans() -> list[str]:
+    """Runs DVC's queue still calls Running though no live worker runs them (the machine
+    restarted, or the workers were killed): marked failed, as `dvc queue kill` marks a task whose
+    process is gone, so that `submit` queues them again. Without this a resumed answer would wait
+    for them forever. No signal is sent: after a restart their recorded pids may be others'."""
+    from dvc.repo import Repo
+
+    with Repo() as repo:
+        celery = repo.experiments.celery_queue
+        active = list(celery._iter_active_tasks())  # pinned DVC: the ids its own kill compares
+        if not active:
+            return []
+        alive = {task["id"] for tasks in celery.worker_status().values() for task in tasks}
+        orphans = {task.entry: task.entry.name for task in active if task.async_result.id not in alive}
+        if orphans:
+            celery._mark_inactive_tasks_failure(orphans)
+    return sorted(name or "" for name in orphans.values())
+
+
 def _dvc(*args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(["dvc", *args], capture_output=True, text=True)
     if result.returncode:
@@ -98,6 +117,10 @@ def run_all(planned: list[Run], jobs: int, read_table: Callable[[], pd.DataFrame
     if not missing:
         write(f"answer: all {len(planned)} runs were made before; nothing to run")
         return have, []
+    orphans = release_orphans()
+    if orphans:
+        write(f"answer: {len(orphans)} run(s) no worker was running any more (the machine restarted?) "
+              f"are run again: {', '.join(orphans)}")
     queued = submit(missing, queue_status())
     write(f"answer: {len(have)} of {len(planned)} runs made before; {len(queued)} queued now, "
           f"{len(missing) - len(queued)} already in the queue; {jobs} worker(s)")
