@@ -179,3 +179,38 @@ def test_runs_no_live_worker_runs_any_more_are_marked_failed_and_queued_again(mo
 
     monkeypatch.setattr(dvc.repo, "Repo", Repo)
     assert queue.release_orphans() == ["answer-a"] and marked == ["answer-a"]
+
+
+def side(key, **numbers):
+    """One side of a contrast as why._side gives it: the diagnostics and probes of a configuration."""
+    probes = {"negation": {"inputs_changed": numbers.pop("negation_inputs", 40), "texts_changed": 40,
+                           "flip_rate": numbers.pop("negation_flips", 0.2)},
+              "typos": {"flip_rate": numbers.pop("typo_flips", 0.1)}}
+    return {"key": key, "oov_static": None, "pieces_per_word": None, "unk_share": None, "tokens_lost": 0.0,
+            "empty_texts": 0, "probes": probes, **numbers}
+
+
+def test_the_why_says_what_a_reader_can_check_in_the_numbers():
+    from embedding_bench.answer import why
+
+    labels_a = {"joy": {"f1": 0.80, "predicted": 30, "support": 28}, "fear": {"f1": 0.50, "predicted": 9, "support": 10}}
+    labels_b = {"joy": {"f1": 0.78, "predicted": 25, "support": 28}, "fear": {"f1": 0.0, "predicted": 0, "support": 10}}
+    said = why.sentences("contextual_vs_static", side("bert_frozen/light", pieces_per_word=1.23456, unk_share=0.004),
+                         side("glove/light", oov_static=0.079, negation_flips=0.05), labels_a, labels_b, True, None)
+    assert said[0] == ("`glove/light` has no vector for 7.9% of the test tokens (its vocabulary and vectors); "
+                       "`bert_frozen/light` cuts a word into 1.23 word pieces on average, 0.4% of them [UNK], "
+                       "so every token gets a vector.")
+    assert "label sets flip for 20.0% against 5.0%" in said[1]
+    assert "gains most on fear 0.50 vs 0.00" in said[3]  # joy's 0.02 is no gain worth a word
+    assert said[-1] == "`glove/light` never predicts fear on the test texts (support 10)."
+
+    lost = {"lost": 12, "with_negation": 40, "share": 0.3}
+    a, b = side("word2vec/light"), side("word2vec/full", tokens_lost=0.496, empty_texts=1, negation_inputs=3)
+    said = why.sentences("preprocessing", a, b, labels_a, labels_a, True, lost)
+    assert said[0] == ("`full` loses 49.6% of the test tokens against the text as given (`light`: 0.0%) "
+                       "and leaves 1 test text empty (`light`: 0).")
+    assert said[1] == "`full` deletes the negation from 12 of the 40 test texts that have one (30%)."
+    assert "changes for 40 of them under `word2vec/light` and 3 under `word2vec/full`" in said[2]
+    other = why.sentences("preprocessing", a, b, labels_a, labels_a, False, lost)  # not English
+    assert not any(s.startswith(("The negation probe alters", "`full` deletes the negation")) for s in other)
+    assert other[1].startswith("Not applicable on this text: ")

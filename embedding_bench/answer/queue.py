@@ -125,13 +125,14 @@ def run_all(planned: list[Run], jobs: int, read_table: Callable[[], pd.DataFrame
     write(f"answer: {len(have)} of {len(planned)} runs made before; {len(queued)} queued now, "
           f"{len(missing) - len(queued)} already in the queue; {jobs} worker(s)")
     start_workers(jobs)
-    names = {run.name for run in missing}
+    names, seen = {run.name for run in missing}, None
     while True:
         status = {name: state for name, state in queue_status().items() if name in names}
         running = sorted(name for name, state in status.items() if state == "Running")
         failed = [run for run in missing if status.get(run.name) == "Failed"]
         pending = [name for name, state in status.items() if state in ("Queued", "Running")]
-        have = done(planned, read_table())
+        if status != seen:  # reading the experiments costs seconds of CPU: only when a state moved
+            have, seen = done(planned, read_table()), status
         progress.update(len(have), len(failed), running)
         if not pending:
             return have, [run for run in failed if run not in have]

@@ -49,7 +49,8 @@ def headline(s: dict) -> list[str]:
         lines.append("The metrics disagree: " + s["disagreement"])
     for c in s["contrasts"]:
         jac = next(v for v in c["verdicts"] if v["metric"] == "jaccard")
-        verdict = "a real difference" if jac["significant"] else "a tie"
+        verdict = ("a tie" if not jac["significant"] else "a real difference" if min(jac["runs"].values()) > 1
+                   else "a difference over these test texts (one seed a side: not over seeds)")
         lines.append(f"{CONTRASTS[c['kind']].capitalize()}: `{c['a']}` against `{c['b']}`, Jaccard "
                      f"{_diff(jac)}: {verdict}. " + (c["sentences"][0] if c["sentences"] else ""))
     return lines
@@ -58,7 +59,7 @@ def headline(s: dict) -> list[str]:
 def board_table(result_rows: list[dict], comparisons: list[dict], metric: str, tied: list[str]) -> list[str]:
     vs = {c["b"]: c for c in comparisons if c["kind"] == "best" and c["metric"] == metric}
     lines = [f"| configuration | rule (validation {NAMES[metric]}) | test {NAMES[metric]} [95%] | "
-             f"seeds | against the best | tied |", "|---|---|---|---|---|---|"]
+             f"seeds | the best − this | tied |", "|---|---|---|---|---|---|"]
     for row in result_rows:
         c = vs.get(row["key"])
         lines.append(f"| `{row['key']}` | {row['rule']} ({row['validation']:.3f}) | {_interval(row)} | "

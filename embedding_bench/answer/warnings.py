@@ -63,6 +63,13 @@ def result_warnings(result: Board, comparisons: list[dict]) -> list[str]:
         out.append(f"{n} test texts: a Jaccard difference of about {(first['high'] - first['low']) / 2:.3f} "
                    f"or less cannot be told from noise here (the half-width of the interval between the "
                    f"two best configurations).")
+    single = [r["key"] for r in result.rows["jaccard"] if r["runs"] < 2 and r["model"] != "baseline"]
+    if single:  # the TF-IDF baseline has no seed: its one run is all there is
+        who = ("every configuration" if len(single) == sum(r["model"] != "baseline" for r in result.rows["jaccard"])
+               else ", ".join(f"`{k}`" for k in single))
+        out.append(f"One seed of {who}: intervals and verdicts count the test texts only, not the "
+                   f"variation a new seed brings, which can be as large as the differences reported; run "
+                   f"more seeds (the default preset: 3) before trusting a difference.")
     for row in result.rows["jaccard"]:
         if row["empty_prediction_rate"] > row["true_empty_rate"] + EMPTY_MARGIN:
             out.append(f"`{row['key']}` leaves {row['empty_prediction_rate']:.0%} of the test texts "

@@ -73,18 +73,26 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1%}"
 
 
+def _number(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+def _texts(n: int) -> str:
+    return f"{n} test text" + ("" if n == 1 else "s")
+
+
 def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, english: bool,
               lost: dict | None) -> list[str]:
     """What a reader can check in the numbers, one sentence each."""
     out = []
     if kind == "contextual_vs_static":
         out.append(f"`{b['key']}` has no vector for {_pct(b['oov_static'])} of the test tokens (its "
-                   f"vocabulary and vectors); `{a['key']}` cuts a word into {a['pieces_per_word'] or 'n/a'} "
+                   f"vocabulary and vectors); `{a['key']}` cuts a word into {_number(a['pieces_per_word'])} "
                    f"word pieces on average, {_pct(a['unk_share'])} of them [UNK], so every token gets a vector.")
     else:
         out.append(f"`{b['key'].split('/')[1]}` loses {_pct(b['tokens_lost'])} of the test tokens against "
                    f"the text as given (`{a['key'].split('/')[1]}`: {_pct(a['tokens_lost'])}) and leaves "
-                   f"{b['empty_texts']} test texts empty ({a['empty_texts']}).")
+                   f"{_texts(b['empty_texts'])} empty (`{a['key'].split('/')[1]}`: {a['empty_texts']}).")
         if lost and english:
             out.append(f"`{b['key'].split('/')[1]}` deletes the negation from {lost['lost']} of the "
                        f"{lost['with_negation']} test texts that have one ({lost['share']:.0%}).")
@@ -92,10 +100,10 @@ def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, engli
             out.append(f"Not applicable on this text: {ENGLISH_ONLY['full']}, and {ENGLISH_ONLY['negation']}.")
     if english:
         na, nb = a["probes"]["negation"], b["probes"]["negation"]
-        out.append(f"Negating the test texts changes the input of {na['inputs_changed']} of "
-                   f"{na['texts_changed']} altered texts for `{a['key']}` and {nb['inputs_changed']} of "
-                   f"{nb['texts_changed']} for `{b['key']}`, and flips {_pct(na['flip_rate'])} against "
-                   f"{_pct(nb['flip_rate'])} of the predicted label sets.")
+        out.append(f"The negation probe alters {na['texts_changed']} test texts; what the model reads "
+                   f"changes for {na['inputs_changed']} of them under `{a['key']}` and {nb['inputs_changed']} "
+                   f"under `{b['key']}`, and the predicted label sets flip for {_pct(na['flip_rate'])} "
+                   f"against {_pct(nb['flip_rate'])}.")
     ta, tb = a["probes"]["typos"]["flip_rate"], b["probes"]["typos"]["flip_rate"]
     out.append(f"Typos flip {_pct(ta)} of `{a['key']}`'s label sets and {_pct(tb)} of `{b['key']}`'s.")
     wins = sorted(labels_a, key=lambda x: labels_b[x]["f1"] - labels_a[x]["f1"])
