@@ -66,12 +66,12 @@ def svg(spec):
     return vl_convert.vega_to_svg(spec)
 
 
-def intervals(rows, metric):
-    """Each configuration's mean `metric` with its 95% interval over seeds (error bars), the
+def intervals(rows, metric, over="seeds"):
+    """Each configuration's mean `metric` with its 95% interval over `over` (error bars), the
     baseline's configurations as dashed reference lines. rows: label, model, mean, low, high."""
     y = {"field": "label", "type": "nominal", "sort": None, "title": None}
     x = {"type": "quantitative", "scale": {"zero": False},
-         "title": f"{metric}: mean and 95% interval over seeds"}
+         "title": f"{metric}: mean and 95% interval over {over}"}
     return {
         "$schema": SCHEMA, "title": metric, "width": 420, "data": {"values": rows},
         "layer": [

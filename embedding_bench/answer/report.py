@@ -102,7 +102,7 @@ def chart_specs(s: dict) -> list[tuple[str, dict]]:
                  "model": r["model"], "metric": metric, "seeds": r["runs"], "mean": round(r["mean"], 4),
                  "low": round(r["low"], 4), "high": round(r["high"], 4)} for r in s["rows"][metric]]
         specs.append((f"test {NAMES[metric]}: mean and 95% interval over seeds and texts",
-                      charts.intervals(rows, metric)))
+                      charts.intervals(rows, metric, over="seeds and texts")))
     for c in s["contrasts"]:
         rows = [r for r in c["slices"] if r["diff"] is not None]
         if rows:
