@@ -26,6 +26,11 @@ def _diff(c: dict) -> str:
             f"p {_p(c['p_holm'])} after Holm")
 
 
+def _seeds(row: dict) -> str:
+    """The TF-IDF baseline does not depend on the seed: its runs (one a seed) are one model."""
+    return "no seed" if row["model"] == "baseline" else str(row["runs"])
+
+
 def _tied_text(keys: list[str]) -> str:
     return ", ".join(f"`{k}`" for k in keys) if keys else "none"
 
@@ -33,7 +38,8 @@ def _tied_text(keys: list[str]) -> str:
 def headline(s: dict) -> list[str]:
     """The answer in a few sentences."""
     best = s["best"]["jaccard"]
-    seeds = f"{best['runs']} seed{'s' if best['runs'] > 1 else ''}"
+    seeds = ("no seed (the baseline does not depend on one)" if best["model"] == "baseline"
+             else f"{best['runs']} seed{'s' if best['runs'] > 1 else ''}")
     lines = [f"On {s['dataset']}, **`{best['key']}`** works best: Jaccard {_interval(best)} over "
              f"{seeds} and {best['texts']} test texts (rule `{best['rule']}`; configuration and rule "
              f"chosen on validation); tied with it on test: {_tied_text(s['tied']['jaccard'][1:])}."]
@@ -63,7 +69,7 @@ def board_table(result_rows: list[dict], comparisons: list[dict], metric: str, t
     for row in result_rows:
         c = vs.get(row["key"])
         lines.append(f"| `{row['key']}` | {row['rule']} ({row['validation']:.3f}) | {_interval(row)} | "
-                     f"{row['runs']} | {_diff(c) if c else 'best'} | {'yes' if row['key'] in tied else 'no'} |")
+                     f"{_seeds(row)} | {_diff(c) if c else 'best'} | {'yes' if row['key'] in tied else 'no'} |")
     return lines
 
 
