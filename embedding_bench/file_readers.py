@@ -163,7 +163,7 @@ def _read_delimited_file(path: Path, fmt: str, cfg: Ingest) -> pd.DataFrame:
         raise UserError(f"{path}: ingest.header is false, so name the columns in order in "
                         f"ingest.column_names")
     quoting = {"mode": csv.QUOTE_NONE if cfg.quoting == "none" else csv.QUOTE_MINIMAL,
-               "encoding": decoding(cfg.encoding)}
+               "encoding": decoding(cfg.encoding, path)}
     sep = cfg.delimiter or ("," if fmt == "csv" else "\t")
     declared = _excel_separator(path, quoting["encoding"])
     if declared is not None:
@@ -177,7 +177,7 @@ def _read_delimited_file(path: Path, fmt: str, cfg: Ingest) -> pd.DataFrame:
 
 
 def _read_json_file(path: Path, cfg: Ingest) -> pd.DataFrame:
-    records, lines, unit = read_json_records(path, decoding(cfg.encoding))
+    records, lines, unit = read_json_records(path, decoding(cfg.encoding, path))
     df = pd.DataFrame(records, index=lines, dtype=object)
     df.attrs["unit"] = unit
     # the records that lack a key: a misspelt key is not a null (see label_parsing.parse_long)
@@ -223,7 +223,8 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
     except UnicodeDecodeError:
         line, err = first_bad_line(path, cfg.encoding)
         raise UserError(f"{path}: line {line} is not valid {cfg.encoding} ({err.reason} at byte "
-                        f"{err.start}); re-save the file as UTF-8 or set ingest.encoding") from None
+                        f"{err.start}); re-save the file as UTF-8 or set ingest.encoding (a Windows export "
+                        f"is often cp1252)") from None
     except (ValueError, csv.Error) as e:
         raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None
     if df.empty:

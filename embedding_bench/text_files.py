@@ -6,7 +6,7 @@ import gzip
 from pathlib import Path
 from typing import IO
 
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, note
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -54,6 +54,21 @@ def first_bad_line(path: Path, encoding: str) -> tuple:
     return None, None
 
 
-def decoding(encoding: str) -> str:
-    """The codec to read with: UTF-8 files saved with a byte-order mark (Notepad, Excel) lose it."""
-    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+# a byte-order mark names its encoding unambiguously (UTF-32's LE mark begins like UTF-16's)
+UNICODE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decoding(encoding: str, path: Path) -> str:
+    """The codec to read `path` with, where ingest.encoding is UTF-8: a byte-order mark of UTF-8
+    (Notepad, Excel) is dropped; one of UTF-16 or UTF-32 (Excel's "Unicode Text" export is UTF-16)
+    says what the file is, and is read so, with a note."""
+    if codecs.lookup(encoding).name != "utf-8":
+        return encoding
+    with open_data(path) as f:
+        start = f.read(4)
+    for bom, codec in UNICODE_BOMS:
+        if start.startswith(bom):
+            note(f"{path}: its byte-order mark says {codec.upper()}; read as {codec} (ingest.encoding is {encoding})")
+            return codec
+    return "utf-8-sig"

@@ -283,3 +283,18 @@ def test_compare_names_failed_experiments_and_refuses_a_pair_of_one_configuratio
     assert "experiment broken failed and is left out; `dvc queue logs broken` says why" in capsys.readouterr().err
     with pytest.raises(UserError, match="select the same configuration"):
         pairs.paired(table, "embedding=glove", "embedding=glove,mode=non_static")
+
+
+def test_excels_unicode_text_export_utf16_is_read_by_its_byte_order_mark(tmp_path, caplog):
+    import logging
+
+    rows = "id\ttext\tjoy\tsad\n1\tcafé ☕\t1\t0\n2\tnot happy\t0\t1\n"
+    (tmp_path / "data.tsv").write_bytes(rows.encode("utf-16"))  # Excel's "Unicode Text": UTF-16 LE, BOM, tabs
+    with caplog.at_level(logging.INFO):
+        result = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
+    assert result.table["text"].tolist() == ["café ☕", "not happy"] and result.labels == ["joy", "sad"]
+    assert "its byte-order mark says UTF-16; read as utf-16" in caplog.text
+    (tmp_path / "data.tsv").write_bytes(rows.replace("☕", "").encode("cp1252"))  # no mark: not guessed
+    with pytest.raises(UserError, match=r"line 2 is not valid utf-8 .*a Windows export is often cp1252"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
+    assert ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, encoding="cp1252")).table["text"][0] == "café "
