@@ -60,7 +60,9 @@ def result_warnings(result: Board, comparisons: list[dict]) -> list[str]:
     n = result.best("jaccard")["texts"]
     first = next((c for c in comparisons if c["kind"] == "best" and c["metric"] == "jaccard"), None)
     if first and (n < FEW_TEXTS or first["high"] - first["low"] > 0.06):
-        out.append(f"{n} test texts: a Jaccard difference of about {(first['high'] - first['low']) / 2:.3f} "
+        runs = result.best("jaccard")["runs"]
+        seeds = f" and {runs} seed{'s' if runs > 1 else ''} a configuration" if result.best("jaccard")["model"] != "baseline" else ""
+        out.append(f"With {n} test texts{seeds}, a Jaccard difference of about {(first['high'] - first['low']) / 2:.3f} "
                    f"or less cannot be told from noise here (the half-width of the interval between the "
                    f"two best configurations).")
     single = [r["key"] for r in result.rows["jaccard"] if r["runs"] < 2 and r["model"] != "baseline"]
