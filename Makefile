@@ -16,11 +16,9 @@ install: $(INSTALLED) $(PLOTS_TEMPLATE)
 
 # The package itself is installed editable, without build isolation or dependencies: the
 # pinned lock is the only source of versions, and the venv's own setuptools builds it offline.
-# --no-compile: the 16,000 modules of the lock are not byte-compiled up front (tens of seconds on
-# 2 cores); Python compiles the ones a command imports, once, the first time.
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
