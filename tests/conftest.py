@@ -152,12 +152,28 @@ def pipeline_repo(pipeline_base, tmp_path):
     return dest
 
 
+# seconds each end-to-end test took on 2 cores (`--durations`), to share them between two workers
+SLOW_SECONDS = {"test_two_workers_and_a_gatherer_share_through_real_remotes": 110,
+                "test_repro_exp_run_and_metrics_diff": 170, "test_variant_defined_only_in_params_with_glove_multichannel": 125,
+                "test_deterministic_and_interruptible": 105, "test_bert_frozen_and_finetuned_reuse_upstream": 100,
+                "test_quick_answer_reuses_runs_queues_the_rest_and_resumes_after_a_kill": 80}
+
+
 def pytest_collection_modifyitems(items):
-    """The end-to-end tests first, the grid (which needs no shared run) at their head: on two
-    workers one builds the shared first run while the other runs the grid, and the unit tests fill
-    the gaps at the end instead of leaving a worker waiting on the shared run."""
-    def weight(item):
-        if item.get_closest_marker("slow") is None:
-            return 2
-        return 0 if "grid" in item.nodeid else 1
-    items.sort(key=weight)  # stable: the files' own order within each group
+    """The end-to-end tests at the head of both halves of the list, shared by their measured
+    time: xdist's worksteal scheduler gives the first worker the first half and the second the
+    rest, each run from its head, and steals from a queue's tail. So both workers start on
+    end-to-end tests (the first needing the shared run builds it while the other runs the grid,
+    which needs none), and the unit tests fill the gaps at the end instead of running first
+    while the end-to-end tests queue behind one another on one worker."""
+    slow = sorted((i for i in items if i.get_closest_marker("slow")),
+                  key=lambda i: -SLOW_SECONDS.get(i.originalname, 60))
+    fast = [i for i in items if i.get_closest_marker("slow") is None]
+    lanes = ([], [])  # the longest first into the shorter lane; the grid's lane starts with it
+    for item in slow:
+        lane = min(lanes, key=lambda lane: sum(SLOW_SECONDS.get(i.originalname, 60) for i in lane))
+        lane.append(item)
+    for lane in lanes:
+        lane.sort(key=lambda i: "grid" not in i.nodeid)
+    first = max(0, len(items) // 2 - len(lanes[0]))
+    items[:] = lanes[0] + fast[:first] + lanes[1] + fast[first:]
