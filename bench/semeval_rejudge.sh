@@ -23,7 +23,10 @@ if [ "${FINETUNE:-0}" = 1 ]; then
 fi
 embedding-bench answer --families word2vec,bert_frozen --variants light --seeds 1,2,3 --jobs 2 \
   --out results/answer-light
-while dvc queue status 2>/dev/null | grep -qE ' (Queued|Running)$'; do sleep 30; done
+# the answer starts no worker when its own runs exist already: start them for the runs queued here
+dvc queue start --jobs 2 >/dev/null
+# no grep -q: it closes the pipe early and, under pipefail, the loop would end at once
+while dvc queue status 2>/dev/null | grep -E ' (Queued|Running)$' >/dev/null; do sleep 30; done
 echo "semeval_rejudge.sh: runs done in $(( ($(date +%s) - start) / 60 )) min on $(nproc) cores"
 pairs "embedding=word2vec,preprocessing=light,train.lca_weight=0.2 embedding=word2vec,preprocessing=light,train.lca_weight=0.0" \
       "embedding=bert,mode=frozen,preprocessing=light,rule=0.5+top1 embedding=bert,mode=frozen,preprocessing=light,rule=0.5"

@@ -59,6 +59,16 @@ class WordCNN(nn.Module):
                        if mode == "multichannel" else None)
         self.head = KimHead(vectors.shape[1], n_labels, **head)
 
+    @torch.no_grad()
+    def add_rows(self, vectors: np.ndarray) -> None:
+        """Rows for new words (ids from the current size on), in every channel, untrained."""
+        for name in ("embedding", "static"):
+            layer = getattr(self, name)
+            if layer is not None:
+                rows = torch.as_tensor(vectors, dtype=layer.weight.dtype, device=layer.weight.device)
+                setattr(self, name, nn.Embedding.from_pretrained(torch.cat([layer.weight, rows]),
+                                                                 freeze=True, padding_idx=0))
+
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         channels = [self.embedding(ids)]
         if self.static is not None:

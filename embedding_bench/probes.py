@@ -198,7 +198,7 @@ def _perturbed_probs(model: nn.Module, config: dict, test: pd.DataFrame, texts: 
         df = test[moved].copy()
         df["tokens"] = [t for t, m in zip(tokens, moved) if m]
         df["text"] = df["tokens"].map(" ".join)
-        probs[moved] = predict(model, experiment.kind(config).inputs_for_texts(config, df, dirs, device))
+        probs[moved] = experiment.kind(config).predict_texts(model, config, df, dirs, device)
     return changed, moved, probs
 
 

@@ -12,26 +12,30 @@ from typing import Literal
 from pydantic import model_validator
 
 from embedding_bench.param_checks import Seed
-from embedding_bench.sections import (Baseline, Bert, Cnn, Evaluate, Glove, Ingest, Preprocess, Probe,
-                                      Random, Section, Split, Train, Variant, Vocab, Word2Vec, info)
+from embedding_bench.sections import (Baseline, Bert, Cnn, Evaluate, FastText, Glove, Ingest, Preprocess,
+                                      Probe, Random, Section, Split, Train, Variant, Vocab, Word2Vec, info)
 
-EMBEDDINGS = ("random", "word2vec", "glove", "bert")
+EMBEDDINGS = ("random", "word2vec", "fasttext", "glove", "bert")
 
 
-def kind_of(embedding: str, finetune: bool) -> str:
-    """What an experiment trains: `word` (a CNN over static word vectors), `features` (the CNN
-    over frozen contextual token features) or `finetune` (a transformer and its head end to end)."""
+def kind_of(embedding: str, finetune: bool, head: str = "cnn") -> str:
+    """What an experiment trains: `word` (a CNN over static word vectors), `ngrams` (the same over
+    fastText's, which builds a vector for any word from its character n-grams), `features` (the
+    CNN over frozen contextual token features), `pooled` (logistic regression over them, mean-
+    pooled) or `finetune` (a transformer and its head end to end)."""
     if embedding != "bert":
-        return "word"
-    return "finetune" if finetune else "features"
+        return "ngrams" if embedding == "fasttext" else "word"
+    if finetune:
+        return "finetune"
+    return "pooled" if head == "logreg" else "features"
 
 
-def mode_of(embedding: str, cnn_mode: str, finetune: bool) -> str:
+def mode_of(embedding: str, cnn_mode: str, finetune: bool, head: str = "cnn") -> str:
     """How an experiment uses its embedding, as reports name it: Kim's mode for word vectors
-    (`auto`: rand for a random embedding, non_static for pretrained or trained vectors), `frozen`
-    or `finetune` for a BERT-family model."""
+    (`auto`: rand for a random embedding, non_static for pretrained or trained vectors), `frozen`,
+    `pooled` (the linear probe) or `finetune` for a BERT-family model."""
     if embedding == "bert":
-        return "finetune" if finetune else "frozen"
+        return "finetune" if finetune else "pooled" if head == "logreg" else "frozen"
     if cnn_mode == "auto":
         return "rand" if embedding == "random" else "non_static"
     return cnn_mode
@@ -51,6 +55,7 @@ class Params(Section):
     random: Random = info("embedding: random")
     glove: Glove = info("pretrained static vectors (embedding: glove, or word2vec.init: glove)")
     word2vec: Word2Vec = info("gensim, trained on the training split only (plus extra_files)")
+    fasttext: FastText = info("subword vectors: trained like word2vec, or a fastText file")
     bert: Bert = info("BERT-family models from transformers")
     cnn: Cnn = info("Kim (2014)")
     train: Train = info("the CNN's training")
@@ -73,6 +78,15 @@ class Params(Section):
                              f"random implies cnn.mode rand (or auto)")
         return self
 
+    @model_validator(mode="after")
+    def fasttext_trains_from_scratch(self):
+        # word2vec.init is word2vec's: fastText's n-gram table has no pretrained start here
+        if self.embedding == "fasttext" and self.word2vec.init is not None:
+            raise ValueError("word2vec.init: glove starts word2vec from GloVe; fastText trains its "
+                             "n-grams from scratch: set word2vec.init: null (or fasttext.source to a "
+                             "pretrained fastText file)")
+        return self
+
     @property
     def variant(self) -> Variant:
         """The steps of the experiment's preprocessing variant."""
@@ -80,8 +94,8 @@ class Params(Section):
 
     @property
     def kind(self) -> str:
-        return kind_of(self.embedding, self.bert.finetune)
+        return kind_of(self.embedding, self.bert.finetune, self.bert.head)
 
     @property
     def mode(self) -> str:
-        return mode_of(self.embedding, self.cnn.mode, self.bert.finetune)
+        return mode_of(self.embedding, self.cnn.mode, self.bert.finetune, self.bert.head)

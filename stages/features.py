@@ -1,6 +1,6 @@
 """Stage: contextual token features of the configured variant from the BERT-family model, for
 each split, into data/contextual/ (float16, memory-mapped by training). Runs only for
-`embedding: bert` without fine-tuning; otherwise it records that nothing was needed. It reads no
+`embedding: bert` without fine-tuning (the CNN or the linear probe reads them); otherwise it records that nothing was needed. It reads no
 seed, so DVC's run cache keeps one copy per (model, variant, layer settings) across seeds."""
 
 import os
@@ -14,7 +14,7 @@ def main():
     args = arguments(__doc__, "data", "out", "report")
     p = params.load()
     cfg = p.bert
-    needed = p.kind == "features"
+    needed = p.kind in ("features", "pooled")  # the CNN over them, or the linear probe
     report = {"computed": int(needed)}
     with fileio.atomic_path(args.out) as tmp:
         tmp.mkdir()

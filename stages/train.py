@@ -7,7 +7,7 @@ from dvclive import Live
 
 from embedding_bench import experiment, fileio, params
 from embedding_bench.cli import arguments, stage_main
-from embedding_bench.training import fit, make_reproducible, model_device
+from embedding_bench.training import make_reproducible, model_device
 
 
 @stage_main
@@ -19,14 +19,13 @@ def main():
     tables, labels = fileio.read_preprocessed(args.data, ["train", "val"])
     model, config = experiment.new_model(p, labels, dirs)
     data = experiment.inputs(config, tables, dirs)
-    options = experiment.kind(config).fit_options(p)
     with Live(args.live, dvcyaml=False, save_dvc_exp=False) as live:
         def log(epoch, train_loss, val_loss):
             live.log_metric("train/loss", train_loss)
             live.log_metric("val/loss", val_loss)
             live.next_step()
 
-        summary = fit(model, data["train"], data["val"], options, p.seed, log)
+        summary = experiment.kind(config).fit(model, data, p, log)
         # the headline is the model kept (best validation loss), not the last epoch's numbers,
         # which dvclive would otherwise put in the summary; the per-epoch curve stays in plots
         live.summary = {"kept": {"epoch": summary["best_epoch"], "val_loss": summary["best_val_loss"]},

@@ -186,7 +186,7 @@ def side(key, **numbers):
     probes = {"negation": {"inputs_changed": numbers.pop("negation_inputs", 40), "texts_changed": 40,
                            "flip_rate": numbers.pop("negation_flips", 0.2)},
               "typos": {"flip_rate": numbers.pop("typo_flips", 0.1)}}
-    return {"key": key, "oov_static": None, "pieces_per_word": None, "unk_share": None, "tokens_lost": 0.0,
+    return {"key": key, "oov_static": None, "from_ngrams": None, "pieces_per_word": None, "unk_share": None, "tokens_lost": 0.0,
             "empty_texts": 0, "probes": probes, **numbers}
 
 
@@ -203,6 +203,10 @@ def test_the_why_says_what_a_reader_can_check_in_the_numbers():
     assert "label sets flip for 20.0% against 5.0%" in said[1]
     assert "gains most on fear 0.50 vs 0.00" in said[3]  # joy's 0.02 is no gain worth a word
     assert said[-1] == "`glove/light` never predicts fear on the test texts (support 10)."
+    fasttext = why.sentences("contextual_vs_static", side("bert_frozen/light", pieces_per_word=1.2, unk_share=0.0),
+                             side("fasttext/light", oov_static=0.0, from_ngrams=0.061), labels_a, labels_b, True, None)
+    assert fasttext[0].startswith("`fasttext/light` has no vector for 0.0% of the test tokens (its vocabulary "
+                                  "and vectors), and builds 6.1% from character n-grams; ")
 
     lost = {"lost": 12, "with_negation": 40, "share": 0.3}
     a, b = side("word2vec/light"), side("word2vec/full", tokens_lost=0.496, empty_texts=1, negation_inputs=3)

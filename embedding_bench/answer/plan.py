@@ -15,10 +15,13 @@ from ruamel.yaml import YAML
 from embedding_bench.compare.runs import config_id
 
 # family: the overrides that select it; `contextual` marks the BERT-family ones
+# (bert_pooled: the MTEB protocol, logistic regression over the mean-pooled frozen features)
 FAMILIES = {"random": ("embedding=random",), "word2vec": ("embedding=word2vec",),
-            "glove": ("embedding=glove",), "bert_frozen": ("embedding=bert", "bert.finetune=false"),
+            "fasttext": ("embedding=fasttext",), "glove": ("embedding=glove",),
+            "bert_frozen": ("embedding=bert", "bert.finetune=false", "bert.head=cnn"),
+            "bert_pooled": ("embedding=bert", "bert.finetune=false", "bert.head=logreg"),
             "bert_finetuned": ("embedding=bert", "bert.finetune=true")}
-CONTEXTUAL = ("bert_frozen", "bert_finetuned")
+CONTEXTUAL = ("bert_frozen", "bert_pooled", "bert_finetuned")
 # budget presets: seeds, and whether fine-tuning runs without being asked (it does on a GPU)
 PRESETS = {"quick": {"seeds": (1,), "finetune": False},
            "default": {"seeds": (1, 2, 3), "finetune": False},

@@ -62,6 +62,7 @@ def _side(config: Configuration) -> dict:
     slices = {name: {"texts": s.get("texts"), "jaccard": (s.get("test") or {}).get("jaccard")}
               for name, s in config.metrics_file("metrics/slices.json").items()}
     return {"key": config.key, "oov_static": config.mean_over_runs("metrics/embed.json", "test", "oov_token_rate"),
+            "from_ngrams": config.mean_over_runs("metrics/embed.json", "test", "ngram_vector_token_rate"),
             "oov_glove": (diag.get("glove") or {}).get("oov_token_rate"),
             "pieces_per_word": (diag.get("bert") or {}).get("pieces_per_word"),
             "unk_share": (diag.get("bert") or {}).get("unk_share"),
@@ -86,8 +87,10 @@ def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, engli
     """What a reader can check in the numbers, one sentence each."""
     out = []
     if kind == "contextual_vs_static":
+        ngrams = (f", and builds {_pct(b['from_ngrams'])} from character n-grams"
+                  if b["from_ngrams"] is not None else "")
         out.append(f"`{b['key']}` has no vector for {_pct(b['oov_static'])} of the test tokens (its "
-                   f"vocabulary and vectors); `{a['key']}` cuts a word into {_number(a['pieces_per_word'])} "
+                   f"vocabulary and vectors){ngrams}; `{a['key']}` cuts a word into {_number(a['pieces_per_word'])} "
                    f"word pieces on average, {_pct(a['unk_share'])} of them [UNK], so every token gets a vector.")
     else:
         out.append(f"`{b['key'].split('/')[1]}` loses {_pct(b['tokens_lost'])} of the test tokens against "

@@ -22,7 +22,11 @@ from embedding_bench.schema import mode_of
 
 AXES = ("model", "embedding", "preprocessing", "mode", "rule")
 # Params that only the CNN reads: a baseline row's configuration leaves them out.
-CNN_ONLY = ("embedding", "device", "vocab", "random", "word2vec", "glove", "bert", "cnn", "train")
+CNN_ONLY = ("embedding", "device", "vocab", "random", "word2vec", "fasttext", "glove", "bert", "cnn",
+            "train")
+# Sections that one embedding alone reads: left out of the others' configurations, so a run made
+# before the section existed is the same configuration as one made after
+EMBEDDING_ONLY = {"fasttext": "fasttext"}
 # Params the axis columns already show (never repeated as columns). Not evaluate.at_least_one:
 # the rule shows it as resolved ("+top1" or not), and `auto` resolves like true or false, so runs
 # with auto and false could show as two rows told apart by nothing
@@ -56,8 +60,10 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
 
 def configuration(params: dict, model: str) -> dict[str, str]:
     """Everything that can change a model's result: every param but `seed`, dotted, as text; of
-    the preprocessing variants only the one used; for the baseline, none of the CNN's params."""
-    p = {k: v for k, v in params.items() if k not in ("seed", "preprocess")}
+    the preprocessing variants only the one used; of the sections one embedding alone reads, only
+    that embedding's; for the baseline, none of the CNN's params."""
+    unread = {section for section, embedding in EMBEDDING_ONLY.items() if params.get("embedding") != embedding}
+    p = {k: v for k, v in params.items() if k not in ("seed", "preprocess", *unread)}
     variants = (params.get("preprocess") or {}).get("variants") or {}
     p["preprocess"] = {"variant": variants.get(params.get("preprocessing")) or {}}
     if model == "baseline":
@@ -87,7 +93,7 @@ def mode(params: dict) -> str:
     """The CNN's mode as schema.mode_of names it (a run of a BERT-family model records no
     meaningful cnn.mode; one of word vectors no meaningful bert.finetune)."""
     if params["embedding"] == "bert":
-        return mode_of("bert", "auto", params["bert"]["finetune"])
+        return mode_of("bert", "auto", params["bert"]["finetune"], params["bert"].get("head", "cnn"))
     return mode_of(params["embedding"], params["cnn"]["mode"], False)
 
 
