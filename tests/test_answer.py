@@ -218,3 +218,19 @@ def test_the_why_says_what_a_reader_can_check_in_the_numbers():
     other = why.sentences("preprocessing", a, b, labels_a, labels_a, False, lost)  # not English
     assert not any(s.startswith(("The negation probe alters", "`full` deletes the negation")) for s in other)
     assert other[1].startswith("Not applicable on this text: ")
+
+
+def test_the_plan_covers_the_new_families_and_warns_of_parallel_fine_tunes_on_a_cpu(capsys):
+    from conftest import repository_params
+
+    written = repository_params(device="cpu")
+    quick = cli.planned_runs(cli._arguments(["--quick"], None), written)
+    assert sorted({r.family for r in quick}) == ["bert_frozen", "bert_pooled", "fasttext", "glove",
+                                                 "random", "word2vec"]
+    assert len(quick) == 6 * len(written["preprocess"]["variants"]) and not capsys.readouterr().err
+    both = cli.planned_runs(cli._arguments(["--quick", "--finetune", "--jobs", "2"], None), written)
+    assert "bert_finetuned" in {r.family for r in both}
+    assert "--jobs 2 with fine-tuning on the CPU" in capsys.readouterr().err
+    # the frozen CNN and the pooled probe are two configurations, each known by all its params
+    frozen, pooled = ({r.config for r in quick if r.family == f} for f in ("bert_frozen", "bert_pooled"))
+    assert len(frozen) == len(pooled) == len(written["preprocess"]["variants"]) and not frozen & pooled

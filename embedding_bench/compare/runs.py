@@ -35,6 +35,7 @@ IN_AXES = ("dataset", "embedding", "preprocessing", "cnn.mode", "bert.finetune",
 FILES = {"cnn": ("metrics/metrics.json", "metrics/thresholds.json"),
          "baseline": ("metrics/baseline/metrics.json", "metrics/baseline/thresholds.json")}
 PROBES = "metrics/probes.json"
+FAILED_SAID: set = set()  # the failed experiments this process has warned of
 
 
 def as_text(value: Any) -> str:
@@ -113,7 +114,8 @@ def experiments(exp_json: list) -> list[dict]:
                           "metrics": {k: v.get("data", {}) for k, v in metrics.items()}})
         for exp in node.get("experiments") or []:
             state = (exp.get("executor") or {}).get("state")
-            if state == "failed":  # said, not silently left out
+            if state == "failed" and exp.get("name") not in FAILED_SAID:  # said, not silently left
+                FAILED_SAID.add(exp.get("name"))  # out; once (the answer re-reads while it waits)
                 warn(f"experiment {exp.get('name') or '(unnamed)'} failed and is left out; "
                      f"`dvc queue logs {exp.get('name') or 'NAME'}` says why")
             if state in {"running", "queued", "failed"}:
