@@ -234,3 +234,6 @@ def test_the_plan_covers_the_new_families_and_warns_of_parallel_fine_tunes_on_a_
     # the frozen CNN and the pooled probe are two configurations, each known by all its params
     frozen, pooled = ({r.config for r in quick if r.family == f} for f in ("bert_frozen", "bert_pooled"))
     assert len(frozen) == len(pooled) == len(written["preprocess"]["variants"]) and not frozen & pooled
+    said = cli.method(cli._arguments(["--quick"], None), quick, 0, 60.0)
+    assert any(line.startswith("`bert_pooled`: the frozen features mean-pooled") for line in said)
+    assert any("MTEB" in line for line in said) and any(line.startswith("`fasttext`") for line in said)

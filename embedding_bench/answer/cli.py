@@ -105,7 +105,8 @@ def method(args: argparse.Namespace, planned: list, reused: int, seconds: float)
             "seeds (each side's spread of per-run scores) and test texts (the paired per-text "
             "differences), Welch-Satterthwaite's t on it; Holm's correction over every comparison "
             "in this report; tied with the best: not significantly different from it after that "
-            "correction. Intervals are 95% and uncorrected."]
+            "correction. Intervals are 95% and uncorrected.",
+            *(note for family, note in plan.NOTES.items() if family in {r.family for r in planned})]
 
 
 @stage_main

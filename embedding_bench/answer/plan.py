@@ -22,6 +22,13 @@ FAMILIES = {"random": ("embedding=random",), "word2vec": ("embedding=word2vec",)
             "bert_pooled": ("embedding=bert", "bert.finetune=false", "bert.head=logreg"),
             "bert_finetuned": ("embedding=bert", "bert.finetune=true")}
 CONTEXTUAL = ("bert_frozen", "bert_pooled", "bert_finetuned")
+# what a reader needs to know of a family that is not the Kim CNN over one vector a word
+NOTES = {"fasttext": "`fasttext`: gensim's FastText on the training split, the Kim CNN over its vectors; "
+                     "a word without a vector of its own gets one from its character n-grams.",
+         "bert_pooled": "`bert_pooled`: the frozen features mean-pooled into one-vs-rest logistic regression, "
+                        "the MTEB classification protocol (for a sentence-transformers model such as the "
+                        "packaged MiniLM, that of its published MTEB scores); its seeds change nothing "
+                        "(the solver is deterministic)."}
 # budget presets: seeds, and whether fine-tuning runs without being asked (it does on a GPU)
 PRESETS = {"quick": {"seeds": (1,), "finetune": False},
            "default": {"seeds": (1, 2, 3), "finetune": False},
