@@ -13,9 +13,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
 from conftest import make_params
-from embedding_bench import experiment, fasttext_vectors, linear_probe, ngram_table
+from embedding_bench import experiment, fasttext_vectors, linear_probe, metrics, ngram_table
 from embedding_bench.compare.runs import config_id
 from embedding_bench.errors import UserError
+from embedding_bench.rules import decide
 from embedding_bench.schema import Params
 from embedding_bench.static_embeddings import write_features
 from embedding_bench.training import predict
@@ -147,6 +148,10 @@ def test_pooled_probe_matches_scikit_learn_on_the_stored_features(tmp_path):
     clf = OneVsRestClassifier(LogisticRegression(max_iter=linear_probe.MAX_ITER)).fit(by_hand("train"), y["train"])
     probs = predict(model, data["test"][0])
     np.testing.assert_allclose(probs, clf.predict_proba(by_hand("test")), atol=1e-6)
+    for threshold in (0.3, 0.5):  # and so the metrics under a decision rule
+        ours = metrics.summary(y["test"], decide(probs, np.full(3, threshold), False))
+        theirs = metrics.summary(y["test"], clf.predict_proba(by_hand("test")) >= threshold)
+        assert ours == theirs
     assert (probs[:, 2] == 1).all()  # a label on every training text: p = 1, as scikit-learn has it
     # saved and rebuilt like every model: the same probabilities
     experiment.save(model, tmp_path / "model", config)
