@@ -165,7 +165,7 @@ class FastText(Section):
         "train (gensim's FastText on the training split plus word2vec.extra_files, with word2vec's "
         "vector_size, window, min_count, sg, negative and epochs) | a fastText file: .bin (the "
         "n-gram table too, read by gensim's Facebook loader, no pickle; a cc.*.300.bin needs about "
-        "7 GB of memory, and its 2.4 GB n-gram table is kept in data/features) or .vec (word "
+        "8 GB of memory, and its 2.4 GB n-gram table is kept in data/features) or .vec (word "
         "vectors only: a word it lacks gets none)", min_length=1)
     min_n: Positive = info("training: the shortest character n-gram")
     max_n: Positive = info("training: the longest character n-gram")
