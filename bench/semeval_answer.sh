@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The answer on SemEval-2018 E-c: a clone of this repository with the SemEval params committed
 # (train.tsv for training, dev.tsv as the test split, by absolute path), then
-# `embedding-bench answer --jobs 2` there (the default preset: random, word2vec, GloVe and frozen
-# MiniLM x raw, light, full x seeds 1-3 = 36 runs), timed. Options after the two folders go to
+# `embedding-bench answer --jobs 2` there (the default preset: every family available offline,
+# random, word2vec, fastText, GloVe, the frozen MiniLM CNN and its pooled probe, x raw, light,
+# full x seeds 1-3 = 54 runs), timed. Options after the two folders go to
 # `embedding-bench answer` (e.g. --quick, --full, --finetune).
 #   bash bench/semeval_answer.sh [SEMEVAL_DIR] [WORKDIR] [answer options]
 # The answer: WORKDIR/results/answer/answer.md, .html, .json. Run again to resume a killed run.

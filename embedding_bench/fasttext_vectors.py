@@ -97,12 +97,13 @@ def features(p: Params, tables: dict, vocab: list[str], extra: Sequence[list[str
              ) -> tuple[list[str], np.ndarray, list[Optional[str]], dict]:
     """The embed stage's fastText: (vocabulary, matrix, each row's origin, the files beyond
     vocab.txt and vectors.npy), trained on the training texts plus `extra`, or from the file."""
-    if p.fasttext.source == TRAIN:
+    trained = p.fasttext.source == TRAIN
+    if trained:
         vectors = train(tables["train"]["tokens"].tolist() + list(extra), p.word2vec, p.fasttext, p.seed)
     else:
         vectors = load(p.fasttext.source)
     vocab, matrix, origin = vocabulary(vocab, tables, vectors, p.seed)
-    return vocab, matrix, origin, table_files(vectors, origin)
+    return vocab, matrix, origin, table_files(vectors, origin, p.seed if trained else None)
 
 
 def token_origins(token_lists: Sequence[list[str]], vocab: list[str], origin: list[Optional[str]]

@@ -170,7 +170,8 @@ class FastText(Section):
     min_n: Positive = info("training: the shortest character n-gram")
     max_n: Positive = info("training: the longest character n-gram")
     bucket: Positive = info("training: hash buckets of the n-gram table (its rows; fastText's "
-                            "own default, 2000000, is 800 MB at 100 dims)")
+                            "default 2000000: 800 MB in memory at 100 dims, of which the features "
+                            "keep the rows training moved)")
 
     @model_validator(mode="after")
     def n_grams_in_order(self):

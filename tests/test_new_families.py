@@ -68,6 +68,10 @@ def test_a_hand_made_bin_and_vec_pair_loads_without_pickle(tmp_path, capsys):
     np.testing.assert_allclose(binary.get_vector("happy"), model.wv.get_vector("happy"), rtol=1e-6)
     np.testing.assert_allclose(binary.get_vector("sadd"), model.wv.get_vector("sadd"), rtol=1e-5)
     assert ngram_table.vector(binary, "sadd")[1] == "ngrams"
+    kept = tmp_path / "features"  # a pretrained table is kept whole
+    write_features(kept, ["<pad>", "<unk>"], np.zeros((2, 6)), more=ngram_table.table_files(binary, [None, None]))
+    assert not (kept / ngram_table.ROWS).exists()
+    np.testing.assert_array_equal(ngram_table.stored(kept).vectors_ngrams, binary.vectors_ngrams)
     text = fasttext_vectors.load(str(tmp_path / "tiny.vec"))
     assert "without n-grams" in capsys.readouterr().err
     assert not ngram_table.has_ngrams(text) and ngram_table.vector(text, "sadd") == (None, None)
@@ -90,7 +94,7 @@ def test_a_broken_or_missing_fasttext_file_is_one_clear_error(tmp_path):
 def test_every_kim_mode_runs_over_fasttext_and_a_probe_word_gets_its_ngram_vector(trained, tmp_path, mode):
     p, vectors = trained
     vocab, matrix, origin = fasttext_vectors.vocabulary(build_vocab(TRAIN), TABLES, vectors, seed=1)
-    write_features(tmp_path, vocab, matrix, more=ngram_table.table_files(vectors, origin))
+    write_features(tmp_path, vocab, matrix, more=ngram_table.table_files(vectors, origin, seed=1))
     dirs = {"features": str(tmp_path), "contextual": str(tmp_path)}
     p = make_params(embedding="fasttext", cnn__mode=mode, cnn__filter_widths=[1, 2], cnn__filters=4)
     torch.manual_seed(0)
@@ -101,7 +105,9 @@ def test_every_kim_mode_runs_over_fasttext_and_a_probe_word_gets_its_ngram_vecto
     texts = pd.DataFrame({"tokens": [["hapy", "news"], ["happy", "news"]]})
     probs = kind.predict_texts(model, config, texts, dirs, "cpu")
     # by hand: the typo's row is the n-gram table's vector, as gensim builds it
-    table = ngram_table.stored(tmp_path)
+    table = ngram_table.stored(tmp_path)  # the rows training moved, the rest made from the seed
+    assert len(np.load(tmp_path / ngram_table.ROWS)) < vectors.bucket
+    np.testing.assert_array_equal(table.vectors_ngrams, vectors.vectors_ngrams)
     np.testing.assert_array_equal(table.get_vector("hapy"), vectors.get_vector("hapy"))
     expected = experiment.kind(config).rebuild(config)
     expected.load_state_dict(model.state_dict())
