@@ -3,10 +3,11 @@
 # with the one verdict over seeds and texts (`embedding-bench compare --pair`), on SemEval E-c in
 # the workdir of bench/semeval_answer.sh (its runs are reused). Seeds 1-3 of word2vec and frozen
 # MiniLM on `light` come from `embedding-bench answer --families word2vec,bert_frozen --variants
-# light --seeds 1,2,3` (its answer: WORKDIR/results/answer-light); queued beside them, seeds 1-3
-# each: word2vec + LCA 0.2, and frozen MiniLM under at least one label per tweet (a re-evaluation:
-# the CNNs come from DVC's run cache); with FINETUNE=1 also the fine-tuned MiniLM CNN head with
-# and without LCA 0.2 (six fine-tunes: about 70 minutes on 2 cores with avx512_bf16).
+# light --seeds 1,2,3` (its answer: WORKDIR/results/answer-light); queued beside them where not
+# made yet (bench/queue_missing.py), seeds 1-3 each: word2vec + LCA 0.2, and frozen MiniLM under at
+# least one label per tweet (a re-evaluation: the CNNs come from DVC's run cache); with FINETUNE=1
+# also the fine-tuned MiniLM CNN head with and without LCA 0.2 (six fine-tunes, run one at a time:
+# two at once on 2 cores contend for them; about 12 minutes each on 2 cores with avx512_bf16).
 #   [FINETUNE=1] bash bench/semeval_rejudge.sh [SEMEVAL_DIR] [WORKDIR]
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-answer
@@ -14,17 +15,19 @@ source "$(dirname "$0")/semeval_common.sh"
 [ -d "$WORK/.git" ] || { echo "run bench/semeval_answer.sh first (its workdir: $WORK)"; exit 1; }
 cd "$WORK"
 start=$(date +%s)
-queue() { for seed in 1 2 3; do dvc exp run --queue -S seed=$seed "$@" >/dev/null; done; }
-queue -S embedding=word2vec -S preprocessing=light -S train.lca_weight=0.2
-queue -S embedding=bert -S preprocessing=light -S evaluate.at_least_one=true
-if [ "${FINETUNE:-0}" = 1 ]; then
-  queue -S embedding=bert -S preprocessing=light -S bert.finetune=true
-  queue -S embedding=bert -S preprocessing=light -S bert.finetune=true -S train.lca_weight=0.2
-fi
+missing() { python "$ROOT/bench/queue_missing.py" --seeds 1,2,3 "$@"; }
+missing -S embedding=word2vec -S preprocessing=light -S train.lca_weight=0.2
+missing -S embedding=bert -S preprocessing=light -S evaluate.at_least_one=true
 embedding-bench answer --families word2vec,bert_frozen --variants light --seeds 1,2,3 --jobs 2 \
   --out results/answer-light
-# the answer starts no worker when its own runs exist already: start them for the runs queued here
-dvc queue start --jobs 2 >/dev/null
+if [ "${FINETUNE:-0}" = 1 ]; then
+  dvc queue stop >/dev/null 2>&1 || true  # the answer's two workers: one fine-tune at a time
+  for seed in 1 2 3; do  # interleaved, so that a cut-short run still has both sides
+    missing --seeds $seed -S embedding=bert -S preprocessing=light -S bert.finetune=true
+    missing --seeds $seed -S embedding=bert -S preprocessing=light -S bert.finetune=true -S train.lca_weight=0.2
+  done
+fi
+dvc queue start --jobs 1 >/dev/null
 # no grep -q: it closes the pipe early and, under pipefail, the loop would end at once
 while dvc queue status 2>/dev/null | grep -E ' (Queued|Running)$' >/dev/null; do sleep 30; done
 echo "semeval_rejudge.sh: runs done in $(( ($(date +%s) - start) / 60 )) min on $(nproc) cores"
