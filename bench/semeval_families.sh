@@ -17,6 +17,7 @@ embedding-bench answer --families word2vec,fasttext,glove,bert_frozen,bert_poole
   --seeds 1,2,3 --jobs 2 --out results/answer-families
 echo "semeval_families.sh: runs and answer in $(( ($(date +%s) - start) / 60 )) min on $(nproc) cores"
 light="preprocessing=light,rule=0.5"
-pairs "embedding=fasttext,$light embedding=word2vec,$light,train.lca_weight=0.0" \
-      "embedding=fasttext,$light embedding=glove,mode=non_static,$light" \
+fasttext="embedding=fasttext,fasttext.bucket=2000000,$light"  # the default's buckets
+pairs "$fasttext embedding=word2vec,$light,train.lca_weight=0.0" \
+      "$fasttext embedding=glove,mode=non_static,$light" \
       "embedding=bert,mode=pooled,$light embedding=bert,mode=frozen,$light"

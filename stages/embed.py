@@ -58,7 +58,8 @@ def main():
     static_embeddings.write_features(args.out, vocab, matrix, trained, more)
     fileio.write_json(report, args.report)
     print(f"embed: {p.embedding}, {len(vocab)} words x {matrix.shape[1]} dims; test OOV "
-          f"{report['test']['oov_token_rate']:.1%} of tokens")
+          f"{report['test']['oov_token_rate']:.1%} of tokens" + (
+              f", {report['test']['ngram_vector_token_rate']:.1%} with vectors from n-grams" if origin else ""))
 
 
 if __name__ == "__main__":
