@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from embedding_bench.answer.report import seeds
+
 METRICS = ("jaccard", "f1_macro", "f1_micro")
 
 
@@ -21,7 +23,7 @@ def table(summary: dict) -> list[str]:
              "|---|---|---|---|---|---|"]
     for family, key in best_of_family.items():
         cells = [f"{r['mean']:.3f} [{r['low']:.3f}, {r['high']:.3f}]" for r in (by_key[m][key] for m in METRICS)]
-        lines.append(f"| {family} | `{key}` | {'no seed' if family == 'tf-idf' else by_key['jaccard'][key]['runs']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {family} | `{key}` | {seeds(by_key['jaccard'][key])} | " + " | ".join(cells) + " |")
     return lines
 
 

@@ -26,7 +26,7 @@ def _diff(c: dict) -> str:
             f"p {_p(c['p_holm'])} after Holm")
 
 
-def _seeds(row: dict) -> str:
+def seeds(row: dict) -> str:
     """The TF-IDF baseline does not depend on the seed: its runs (one a seed) are one model."""
     return "no seed" if row["model"] == "baseline" else str(row["runs"])
 
@@ -69,7 +69,7 @@ def board_table(result_rows: list[dict], comparisons: list[dict], metric: str, t
     for row in result_rows:
         c = vs.get(row["key"])
         lines.append(f"| `{row['key']}` | {row['rule']} ({row['validation']:.3f}) | {_interval(row)} | "
-                     f"{_seeds(row)} | {_diff(c) if c else 'best'} | {'yes' if row['key'] in tied else 'no'} |")
+                     f"{seeds(row)} | {_diff(c) if c else 'best'} | {'yes' if row['key'] in tied else 'no'} |")
     return lines
 
 
