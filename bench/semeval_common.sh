@@ -8,4 +8,10 @@ WORK=${2:-$DEFAULT_WORK}
 export PATH="$ROOT/.venv/bin:$PATH"
 run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
 # pairs "A B" ...: the paired test of each pair of configurations, in the workdir
-pairs() { for pair in "$@"; do embedding-bench compare --pair $pair 2>/dev/null | grep -A4 '^A = '; done; }
+# (one that fails says why and the others still run)
+pairs() {
+  for pair in "$@"; do
+    if out=$(embedding-bench compare --pair $pair 2>&1); then grep -A4 '^A = ' <<<"$out"
+    else echo "compare --pair $pair: $(tail -1 <<<"$out")"; fi
+  done
+}

@@ -237,3 +237,26 @@ def test_the_plan_covers_the_new_families_and_warns_of_parallel_fine_tunes_on_a_
     said = cli.method(cli._arguments(["--quick"], None), quick, 0, 60.0)
     assert any(line.startswith("`bert_pooled`: the frozen features mean-pooled") for line in said)
     assert any("MTEB" in line for line in said) and any(line.startswith("`fasttext`") for line in said)
+
+
+def test_fasttext_against_word2vec_and_the_pooled_probe_against_the_cnn_are_contrasts_of_their_own():
+    from embedding_bench.answer import why
+    from embedding_bench.answer.verdicts import Board
+
+    keys = ["bert_frozen/light", "bert_pooled/light", "glove/light", "fasttext/raw", "fasttext/light",
+            "word2vec/light"]  # ranked on validation
+    result = Board(["joy"], rows={"jaccard": [{"key": k, "family": k.split("/")[0]} for k in keys]})
+    configs = {k: Configuration(k.split("/")[0], k.split("/")[1], "cnn") for k in keys}
+    assert why.pick(result, configs) == [("contextual_vs_static", "bert_frozen/light", "glove/light"),
+                                         ("subwords", "fasttext/raw", "word2vec/light"),
+                                         ("pooling", "bert_pooled/light", "bert_frozen/light")]
+    labels = {"joy": {"f1": 0.5, "predicted": 10, "support": 10}}
+    said = why.sentences("subwords", side("fasttext/raw", oov_static=0.0, from_ngrams=0.052),
+                         side("word2vec/light", oov_static=0.087), labels, labels, True, None)
+    assert said[0] == ("`fasttext/raw` builds the vectors of 5.2% of the test tokens from their character "
+                       "n-grams and has none for 0.0%; `word2vec/light` has no vector for 8.7% (its "
+                       "vocabulary and vectors).")
+    said = why.sentences("pooling", side("bert_pooled/light"), side("bert_frozen/light"), labels, labels,
+                         False, None)
+    assert said[0].startswith("`bert_pooled/light` averages each text's token features into one vector")
+    assert not any("negation probe" in s for s in said)  # not English: no negation sentence

@@ -10,7 +10,11 @@ from embedding_bench.answer.choose import METRICS
 
 NAMES = {"jaccard": "Jaccard", "f1_macro": "macro-F1", "f1_micro": "micro-F1"}
 CONTRASTS = {"contextual_vs_static": "the best contextual against the best static embedding",
-             "preprocessing": "the best against the worst preprocessing of the winning family"}
+             "preprocessing": "the best against the worst preprocessing of the winning family",
+             "subwords": "fastText's subword vectors against word2vec's whole words (the best of each)",
+             "pooling": "MTEB's protocol (mean-pooled features, logistic regression) against the "
+                        "CNN over the same features (the best of each)"}
+IN_HEADLINE = ("contextual_vs_static", "preprocessing")  # the others have their sections only
 
 
 def _interval(row: dict) -> str:
@@ -53,7 +57,7 @@ def headline(s: dict) -> list[str]:
                      f"with it: {_tied_text(tied[1:])}.")
     if s["best"]["f1_macro"]["key"] != best["key"]:
         lines.append("The metrics disagree: " + s["disagreement"])
-    for c in s["contrasts"]:
+    for c in (c for c in s["contrasts"] if c["kind"] in IN_HEADLINE):
         jac = next(v for v in c["verdicts"] if v["metric"] == "jaccard")
         verdict = ("a tie" if not jac["significant"] else "a real difference" if min(jac["runs"].values()) > 1
                    else "a difference over these test texts (one seed a side: not over seeds)")

@@ -1,5 +1,7 @@
 """The why, for the contrasts that matter: the best contextual configuration against the best
-static one, and the best against the worst preprocessing of the winning family. Each contrast
+static one, and the best against the worst preprocessing of the winning family; where both ran,
+fastText against word2vec (subwords, the one thing they differ in) and the pooled probe against
+the CNN over the same features (the head: MTEB's protocol or the Kim CNN). Each contrast
 gets its verdicts and sentences a reader can check, from what the pipeline measured: OOV rates,
 word pieces per word, [UNK], tokens and negations lost to preprocessing, probe flip rates,
 slices, and per-label F1 (with the labels a side never predicts)."""
@@ -13,9 +15,14 @@ from embedding_bench.language import ENGLISH_ONLY
 from embedding_bench.text import MIN_SLICE_TEXTS, NEGATION, TYPOGRAPHIC
 
 
+# kind: (family A, family B), each side the family's best configuration on validation
+FAMILY_CONTRASTS = {"subwords": ("fasttext", "word2vec"), "pooling": ("bert_pooled", "bert_frozen")}
+
+
 def pick(result: Board, configs: dict[str, Configuration]) -> list[tuple[str, str, str]]:
-    """[(kind, a, b)]: contextual_vs_static and preprocessing, where the runs allow them."""
-    rows = result.rows["jaccard"]
+    """[(kind, a, b)]: contextual_vs_static, preprocessing, subwords and pooling, where the runs
+    allow them."""
+    rows = result.rows["jaccard"]  # ranked on validation
     contextual = [r["key"] for r in rows if configs[r["key"]].contextual]
     static = [r["key"] for r in rows if configs[r["key"]].static]
     found = []
@@ -25,6 +32,12 @@ def pick(result: Board, configs: dict[str, Configuration]) -> list[tuple[str, st
     variants = [r["key"] for r in rows if r["family"] == winner]
     if len(variants) > 1:
         found.append(("preprocessing", variants[0], variants[-1]))
+    best_of = {}
+    for row in rows:
+        best_of.setdefault(row["family"], row["key"])
+    for kind, (a, b) in FAMILY_CONTRASTS.items():
+        if a in best_of and b in best_of:
+            found.append((kind, best_of[a], best_of[b]))
     return found
 
 
@@ -86,13 +99,21 @@ def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, engli
               lost: dict | None) -> list[str]:
     """What a reader can check in the numbers, one sentence each."""
     out = []
-    if kind == "contextual_vs_static":
+    if kind == "subwords":
+        out.append(f"`{a['key']}` builds the vectors of {_pct(a['from_ngrams'])} of the test tokens from "
+                   f"their character n-grams and has none for {_pct(a['oov_static'])}; `{b['key']}` has "
+                   f"no vector for {_pct(b['oov_static'])} (its vocabulary and vectors).")
+    elif kind == "pooling":
+        out.append(f"`{a['key']}` averages each text's token features into one vector, word order "
+                   f"gone, and fits a logistic regression per label; `{b['key']}` runs the Kim CNN over "
+                   f"the same features.")
+    elif kind == "contextual_vs_static":
         ngrams = (f", and builds {_pct(b['from_ngrams'])} from character n-grams"
                   if b["from_ngrams"] is not None else "")
         out.append(f"`{b['key']}` has no vector for {_pct(b['oov_static'])} of the test tokens (its "
                    f"vocabulary and vectors){ngrams}; `{a['key']}` cuts a word into {_number(a['pieces_per_word'])} "
                    f"word pieces on average, {_pct(a['unk_share'])} of them [UNK], so every token gets a vector.")
-    else:
+    elif kind == "preprocessing":
         out.append(f"`{b['key'].split('/')[1]}` loses {_pct(b['tokens_lost'])} of the test tokens against "
                    f"the text as given (`{a['key'].split('/')[1]}`: {_pct(a['tokens_lost'])}) and leaves "
                    f"{_texts(b['empty_texts'])} empty (`{a['key'].split('/')[1]}`: {a['empty_texts']}).")
