@@ -7,6 +7,11 @@ SEMEVAL=$(cd "${1:-$ROOT/../shared/datasets/semeval2018-ec}" && pwd)
 WORK=${2:-$DEFAULT_WORK}
 export PATH="$ROOT/.venv/bin:$PATH"
 run() { python "$ROOT/bench/experiments.py" --semeval "$SEMEVAL" --workdir "$WORK" --keep "$@"; }
+# in_answer_workdir: cd into the workdir bench/semeval_answer.sh made (its runs are reused)
+in_answer_workdir() {
+  [ -d "$WORK/.git" ] || { echo "run bench/semeval_answer.sh first (its workdir: $WORK)"; exit 1; }
+  cd "$WORK"
+}
 # pairs "A B" ...: the paired test of each pair of configurations, in the workdir
 # (one that fails says why and the others still run)
 pairs() {

@@ -10,8 +10,7 @@
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-answer
 source "$(dirname "$0")/semeval_common.sh"
-[ -d "$WORK/.git" ] || { echo "run bench/semeval_answer.sh first (its workdir: $WORK)"; exit 1; }
-cd "$WORK"
+in_answer_workdir
 start=$(date +%s)
 embedding-bench answer --families word2vec,fasttext,glove,bert_frozen,bert_pooled --variants light \
   --seeds 1,2,3 --jobs 2 --out results/answer-families

@@ -12,8 +12,7 @@
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-answer
 source "$(dirname "$0")/semeval_common.sh"
-[ -d "$WORK/.git" ] || { echo "run bench/semeval_answer.sh first (its workdir: $WORK)"; exit 1; }
-cd "$WORK"
+in_answer_workdir
 start=$(date +%s)
 missing() { python "$ROOT/bench/queue_missing.py" --seeds 1,2,3 "$@"; }
 missing -S embedding=word2vec -S preprocessing=light -S train.lca_weight=0.2
