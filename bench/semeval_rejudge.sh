@@ -23,7 +23,7 @@ if [ "${FINETUNE:-0}" = 1 ]; then
   # one fine-tune at a time: the answer's two workers go first (a stopping worker still takes a
   # task queued meanwhile, and a worker started beside it under its name exits at once)
   dvc queue stop >/dev/null 2>&1 || true
-  until dvc queue status 2>/dev/null | grep -q 'Worker status: 0 active, 0 idle'; do sleep 5; done
+  until dvc queue status 2>/dev/null | grep 'Worker status: 0 active, 0 idle' >/dev/null; do sleep 5; done
   for seed in 1 2 3; do  # interleaved, so that a cut-short run still has both sides
     missing --seeds $seed -S embedding=bert -S preprocessing=light -S bert.finetune=true
     missing --seeds $seed -S embedding=bert -S preprocessing=light -S bert.finetune=true -S train.lca_weight=0.2
