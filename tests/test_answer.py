@@ -260,3 +260,19 @@ def test_fasttext_against_word2vec_and_the_pooled_probe_against_the_cnn_are_cont
                          False, None)
     assert said[0].startswith("`bert_pooled/light` averages each text's token features into one vector")
     assert not any("negation probe" in s for s in said)  # not English: no negation sentence
+
+
+def test_a_contrast_asked_for_names_two_configurations_of_the_answer():
+    from embedding_bench.answer import why
+    from embedding_bench.errors import UserError
+
+    keys = ["fasttext/light", "glove/light", "bert_frozen/light"]
+    assert cli.asked_contrasts(["fasttext/light, glove/light"], keys) == [("asked", "fasttext/light", "glove/light")]
+    for bad in ("fasttext/light", "fasttext/light,fasttext/light", "fasttext/raw,glove/light"):
+        with pytest.raises(UserError, match="give two different configurations of this answer"):
+            cli.asked_contrasts([bad], keys)
+    labels = {"joy": {"f1": 0.5, "predicted": 10, "support": 10}}
+    said = why.sentences("asked", side("fasttext/light", oov_static=0.0, from_ngrams=0.087),
+                         side("bert_frozen/light", pieces_per_word=1.24, unk_share=0.0), labels, labels, True, None)
+    assert said[0] == ("`fasttext/light` has no vector for 0.0% of the test tokens, builds 8.7% from character "
+                       "n-grams; `bert_frozen/light` cuts a word into 1.24 word pieces on average, 0.0% of them [UNK].")

@@ -41,6 +41,9 @@ def _arguments(argv: Optional[list[str]], prog: Optional[str]) -> argparse.Names
     ap.add_argument("--families", help=f"comma-separated subset of {', '.join(plan.FAMILIES)}")
     ap.add_argument("--variants", help="comma-separated subset of the preprocessing variants")
     ap.add_argument("--seeds", help="comma-separated seeds, instead of the preset's")
+    ap.add_argument("--contrast", action="append", default=[], metavar="A,B",
+                    help="also judge configuration A against B, named as the report names them "
+                         "(e.g. fasttext/light,glove/light); repeatable")
     ap.add_argument("--out", type=Path, default=Path("results/answer"), help="folder of the answer files")
     args = ap.parse_args(argv)
     args.preset = args.preset or "default"
@@ -73,6 +76,19 @@ def planned_runs(args: argparse.Namespace, written: dict) -> list[plan.Run]:
     return plan.standard(written, args.preset, finetune,
                          _names(args.families, tuple(plan.FAMILIES), "families"),
                          _names(args.variants, tuple(written["preprocess"]["variants"]), "variants"), seeds)
+
+
+def asked_contrasts(asked: list[str], keys: list[str]) -> list[tuple[str, str, str]]:
+    """[("asked", a, b)] for each --contrast A,B, whose configurations must be in the report."""
+    found = []
+    for pair in asked:
+        sides = [x.strip() for x in pair.split(",")]
+        unknown = [x for x in sides if x not in keys]
+        if len(sides) != 2 or unknown or sides[0] == sides[1]:
+            raise UserError(f"--contrast {pair!r}: give two different configurations of this answer, "
+                            f"A,B; they are: {', '.join(keys)}")
+        found.append(("asked", *sides))
+    return found
 
 
 def read_runs() -> tuple[list[dict], "object"]:
@@ -127,7 +143,8 @@ def main(argv: Optional[list[str]] = None, prog: Optional[str] = None) -> int:
     language = languages(evidence.test_texts(configs[0])["text"].tolist())
     english = is_english(language)
     comparisons = verdicts.compare_with_best(result)
-    contrasts = [(kind, a, b, verdicts.contrast(result, a, b, kind)) for kind, a, b in why.pick(result, by_key)]
+    picked = why.pick(result, by_key) + asked_contrasts(args.contrast, list(by_key))
+    contrasts = [(kind, a, b, verdicts.contrast(result, a, b, kind)) for kind, a, b in picked]
     judged = verdicts.corrected(comparisons + [v for *_, vs in contrasts for v in vs])
     comparisons, contrast_verdicts = judged[:len(comparisons)], judged[len(comparisons):]
     summary = {

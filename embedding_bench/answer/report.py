@@ -14,6 +14,7 @@ CONTRASTS = {"contextual_vs_static": "the best contextual against the best stati
              "subwords": "fastText's subword vectors against word2vec's whole words (the best of each)",
              "pooling": "MTEB's protocol (mean-pooled features, logistic regression) against the "
                         "CNN over the same features (the best of each)"}
+CONTRASTS["asked"] = "a contrast asked for (--contrast)"
 IN_HEADLINE = ("contextual_vs_static", "preprocessing")  # the others have their sections only
 
 

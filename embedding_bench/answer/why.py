@@ -95,6 +95,16 @@ def _texts(n: int) -> str:
     return f"{n} test text" + ("" if n == 1 else "s")
 
 
+def _coverage(side: dict) -> str:
+    """How a side's tokens get their vectors: a static embedding's missing and n-gram shares, or a
+    BERT-family tokenizer's word pieces (a BERT run writes no static OOV)."""
+    if side["oov_static"] is None:
+        return (f"`{side['key']}` cuts a word into {_number(side['pieces_per_word'])} word pieces on "
+                f"average, {_pct(side['unk_share'])} of them [UNK]")
+    ngrams = f", builds {_pct(side['from_ngrams'])} from character n-grams" if side["from_ngrams"] is not None else ""
+    return f"`{side['key']}` has no vector for {_pct(side['oov_static'])} of the test tokens{ngrams}"
+
+
 def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, english: bool,
               lost: dict | None) -> list[str]:
     """What a reader can check in the numbers, one sentence each."""
@@ -107,6 +117,8 @@ def sentences(kind: str, a: dict, b: dict, labels_a: dict, labels_b: dict, engli
         out.append(f"`{a['key']}` averages each text's token features into one vector, word order "
                    f"gone, and fits a logistic regression per label; `{b['key']}` runs the Kim CNN over "
                    f"the same features.")
+    elif kind == "asked":
+        out.append(f"{_coverage(a)}; {_coverage(b)}.")
     elif kind == "contextual_vs_static":
         ngrams = (f", and builds {_pct(b['from_ngrams'])} from character n-grams"
                   if b["from_ngrams"] is not None else "")
