@@ -64,7 +64,7 @@ def test_ingest_bad_input(project, csv, message):
 
 @pytest.mark.parametrize("edit, message", [
     (lambda p: p.update(embedding="elmo"),
-     "embedding is 'elmo'; valid values: random, word2vec, glove, bert"),
+     "embedding is 'elmo'; valid values: random, word2vec, fasttext, glove, bert"),
     (lambda p: p.update(preprocessing="heavy"), "preprocessing is 'heavy'; valid values: raw, light, full"),
     (lambda p: p["train"].update(batch_size="fifty"),
      "train.batch_size is 'fifty': input should be a valid integer"),
@@ -117,7 +117,7 @@ def test_bad_params_stop_a_stage_before_any_work(project):
     result = project("ingest", *INGEST, edit=lambda p: p.update(embedding="elmo"), csv="id,text,joy\n1,hi,1\n")
     assert result.returncode == 2, result.stderr
     assert result.stderr == ("error: params.yaml: embedding is 'elmo'; valid values: random, word2vec, "
-                             "glove, bert (DVC removed this stage's outputs before running it: `git "
+                             "fasttext, glove, bert (DVC removed this stage's outputs before running it: `git "
                              "checkout -- metrics plots` brings back the committed metrics, `dvc "
                              "checkout` the rest)\n")
     assert not (project.dir / "out").exists()
