@@ -189,3 +189,17 @@ def test_runs_made_before_the_fasttext_section_keep_their_configuration():
     fast = {**params, "embedding": "fasttext"}
     assert config_id(fast, "cnn") != config_id({**fast, "fasttext": {**params["fasttext"], "min_n": 2}}, "cnn")
     assert isinstance(make_params(embedding="fasttext"), Params)
+
+
+def test_a_fasttext_file_is_fingerprinted_so_editing_it_reruns_embed(tmp_path):
+    from embedding_bench import sources
+
+    assert sources.fasttext(make_params().fasttext) == {"param": "fasttext.source", "value": "train"}
+    vectors = tmp_path / "cc.tiny.vec"
+    vectors.write_text("1 2\nhappy 0.1 0.2\n")
+    found = sources.fasttext(make_params(fasttext__source=str(vectors)).fasttext)
+    assert found["sha256"] == sources.sha256_of(vectors)
+    vectors.write_text("1 2\nhappy 0.1 0.3\n")
+    assert sources.fasttext(make_params(fasttext__source=str(vectors)).fasttext)["sha256"] != found["sha256"]
+    with pytest.raises(UserError, match="fasttext.source .*: no such file"):
+        sources.fasttext(make_params(fasttext__source=str(tmp_path / "gone.bin")).fasttext)
