@@ -90,19 +90,28 @@ class NgramVectors(WordVectors):
     of the model's rows for that prediction, as fastText builds a vector at inference."""
     name = "ngrams"
 
+    @staticmethod
+    @functools.lru_cache(maxsize=1)  # a probe predicts texts for every perturbation in a row, and
+    def _table(folder: str) -> Any:  # rebuilding a trained table's 2,000,000 rows takes seconds
+        from embedding_bench import ngram_table
+
+        return ngram_table.stored(Path(folder))
+
     def predict_texts(self, model: nn.Module, config: dict, df: pd.DataFrame, dirs: Dirs,
                       device: str) -> np.ndarray:
         from embedding_bench import ngram_table
 
-        vocab, table = self._vocab(dirs), ngram_table.stored(Path(dirs["features"]))
-        known, new = set(vocab), []
+        vocab, table = self._vocab(dirs), self._table(str(dirs["features"]))
+        known, new, rows = set(vocab), [], []
         for token in (t for tokens in df["tokens"] for t in tokens[:config["max_len"]]):
-            if token not in known and table is not None and ngram_table.vector(table, token)[0] is not None:
+            row = None if token in known or table is None else ngram_table.vector(table, token)[0]
+            if row is not None:
                 known.add(token)
                 new.append(token)
+                rows.append(row)
         if new:
             model = copy.deepcopy(model)
-            model.add_rows(np.stack([table.get_vector(w) for w in new]))
+            model.add_rows(np.stack(rows))
         return predict(model, TokenIds(df["tokens"], vocab + new, config["max_len"], _min_len(config)))
 
     def known(self, config: dict, dirs: Dirs) -> tuple[Callable[[str], bool], str]:
