@@ -4,6 +4,7 @@ or SpanEmo's label-token head over the transformer's states, and layer-wise lear
 import re
 from typing import Optional, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import PreTrainedTokenizerBase
@@ -33,6 +34,11 @@ class Tokenized:
 
     def __len__(self):
         return len(self.ids)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Each input's length once padded: its word pieces, at least min_len."""
+        return np.maximum(self.min_len, np.fromiter(map(len, self.ids), dtype=np.int64, count=len(self.ids)))
 
     def batch(self, idx: Sequence[int]) -> dict:
         longest = max(self.min_len, max(len(self.ids[i]) for i in idx))
@@ -125,7 +131,9 @@ class BertFineTuned(nn.Module):
             out = self.transformer(**batch, output_hidden_states=every_layer)
             states = (combine_layers(out.hidden_states, self.layer, self.last_n, self.combine)
                       if every_layer else out.last_hidden_state)
-        return self.head([states.float()])
+        # padding's states are zero, as in stored features: a text's max-pooled CNN features
+        # then do not depend on how far the longest text of its batch pads it
+        return self.head([states.float() * batch["attention_mask"].unsqueeze(-1)])
 
     def param_groups(self, lr: float, transformer_lr: float, layer_decay: float) -> list[dict]:
         """The head at `lr`; the transformer at `transformer_lr`, times `layer_decay` per layer

@@ -190,7 +190,8 @@ class FineTuned(FrozenFeatures):
             prompt, positions = label_prompt(transformer_models.load_tokenizer(b), config["labels"],
                                              b.max_length)
             config.update(prompt=prompt, label_positions=positions)
-        transformer = transformer_models.load_model(b, torch.float32, device)
+        config["attention"] = devices.pick_attention(b.finetune_attention, device)
+        transformer = transformer_models.load_model(b, torch.float32, device, attention=config["attention"])
         autocast = devices.pick_dtype(b.dtype, device)
         model = self._assemble(transformer, config, autocast if autocast != torch.float32 else None)
         return model.to(device)
@@ -199,7 +200,9 @@ class FineTuned(FrozenFeatures):
         from embedding_bench import transformer_models
 
         bert = Bert.model_validate(config["bert"])
-        return self._assemble(transformer_models.load_model(bert, pretrained=False), config)
+        # a model saved before the attention was a choice: transformers' default, sdpa
+        attention = config.get("attention", "sdpa")
+        return self._assemble(transformer_models.load_model(bert, pretrained=False, attention=attention), config)
 
     @staticmethod
     def _assemble(transformer: nn.Module, config: dict, autocast: torch.dtype | None = None) -> nn.Module:
@@ -231,7 +234,8 @@ class FineTuned(FrozenFeatures):
         return FitOptions(optimizer="adamw", lr=b.head_lr, rho=t.rho, batch_size=b.finetune_batch_size,
                           max_epochs=b.finetune_epochs, patience=t.patience, lca_weight=t.lca_weight,
                           accumulate=b.accumulate, transformer_lr=b.transformer_lr,
-                          layer_decay=b.layer_decay,
+                          layer_decay=b.layer_decay, by_length=b.finetune_batching == "by_length",
+                          max_tokens=b.finetune_batch_tokens or None,
                           schedule=lambda optimizer, steps: get_linear_schedule_with_warmup(
                               optimizer, int(b.warmup * steps), steps),
                           rate_params="bert.head_lr and bert.transformer_lr")

@@ -202,6 +202,16 @@ class Bert(Section):
     head_lr: PositiveReal = info("... and the head's")
     warmup: Fraction = info("fine-tuning: share of steps with a linear warm-up, then linear decay")
     finetune_batch_size: Positive = info("fine-tuning: texts per batch")
+    finetune_batching: Literal["random", "by_length"] = info(
+        "fine-tuning: random (every finetune_batch_size texts of a random order) | by_length (texts "
+        "of similar length together, so little padding: a random order sorted by length in pools of "
+        "50 batches, the batches then shuffled; seeded)")
+    finetune_batch_tokens: Annotated[int, Field(ge=0)] = info(
+        "fine-tuning with by_length: > 0 fills each batch with as many texts as fit this many word "
+        "pieces, padding included, instead of finetune_batch_size texts (0: off)")
+    finetune_attention: Literal["auto", "eager", "sdpa"] = info(
+        "fine-tuning: the transformer's attention kernels: auto (eager on a CPU, where it measured "
+        "fastest for short texts; sdpa on a GPU) | eager | sdpa (transformers' default)")
     accumulate: Positive = info("fine-tuning: batches per optimizer step (gradient accumulation)")
     finetune_epochs: Positive = info("fine-tuning: epochs")
     head: Literal[BERT_HEADS] = info(
@@ -222,6 +232,10 @@ class Bert(Section):
         if self.finetune and self.head == "logreg":  # the probe reads stored, frozen features
             raise ValueError("head 'logreg' is the linear probe of frozen features; set "
                              "bert.finetune: false, or head: cnn or label_tokens")
+        if self.finetune_batch_tokens and self.finetune_batching != "by_length":  # a long text
+            # would fill a random batch's budget alone: a budget needs texts sorted by length
+            raise ValueError(f"finetune_batch_tokens {self.finetune_batch_tokens} needs "
+                             f"finetune_batching: by_length (or finetune_batch_tokens: 0)")
         if self.last_n > 1 and self.layer != -1:  # the last N layers are the top ones
             raise ValueError(f"layer {self.layer} with last_n {self.last_n}: layer picks one hidden "
                              f"state and applies only with last_n: 1; set layer: -1, or last_n: 1")

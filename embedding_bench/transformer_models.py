@@ -6,7 +6,7 @@ max_length) are checked on loading, and the tokenizer against the model.
 """
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 from safetensors import SafetensorError
@@ -98,16 +98,18 @@ def fragmentation(tokenizer: PreTrainedTokenizerBase, token_lists: Sequence[list
 
 
 def load_model(cfg: Bert, dtype: torch.dtype = torch.float32, device: str = "cpu",
-               pretrained: bool = True) -> PreTrainedModel:
+               pretrained: bool = True, attention: Optional[str] = None) -> PreTrainedModel:
     """The transformer, from safetensors only; `pretrained=False` builds the architecture only
-    (its weights then come from a saved state dict)."""
+    (its weights then come from a saved state dict). `attention`: transformers'
+    attn_implementation (None: its default)."""
     path, options = load_options(cfg)
+    kernels = {"attn_implementation": attention} if attention else {}
     if pretrained:
         model = _loaded(cfg, "weights", lambda: AutoModel.from_pretrained(
-            path, use_safetensors=True, dtype=dtype, **options))
+            path, use_safetensors=True, dtype=dtype, **kernels, **options))
     else:
         config = _loaded(cfg, "config", lambda: AutoConfig.from_pretrained(path, **options))
-        model = AutoModel.from_config(config, trust_remote_code=options["trust_remote_code"])
+        model = AutoModel.from_config(config, trust_remote_code=options["trust_remote_code"], **kernels)
     check_fits(cfg, model)
     return model.to(device)
 

@@ -352,3 +352,22 @@ def test_an_encoder_decoder_model_is_refused(tmp_path):
         .save_pretrained(tmp_path, safe_serialization=True)
     with pytest.raises(UserError, match=r"is an encoder-decoder model \(t5\); token features need an encoder"):
         transformer_models.load_model(bert_cfg(tmp_path))
+
+
+def test_the_cnn_over_a_finetuned_transformer_reads_zeros_for_padding_and_kernels_are_kept(tiny, tmp_path):
+    make_reproducible(0)
+    p = make_params(embedding="bert", device="cpu", bert__model=tiny.model, bert__finetune=True,
+                    bert__max_length=16)
+    table = pd.DataFrame({"text": TEXTS, "happy": [0, 0, 0, 1, 1, 0]})
+    model, config = experiment.new_model(p, ["happy"], {})
+    assert config["attention"] == "eager" == model.transformer.config._attn_implementation  # auto, a CPU
+    seen = []
+    model.head.register_forward_pre_hook(lambda head, args: seen.append(args[0][0]))
+    batch = experiment.inputs(config, {"train": table}, {})["train"][0].batch([3, 4])  # 12 and 3 pieces
+    model.eval()
+    with torch.no_grad():
+        model(batch)
+    mask = batch["attention_mask"].bool()
+    assert torch.all(seen[0][~mask] == 0) and torch.all(seen[0][mask].abs().sum(-1) > 0)
+    experiment.save(model, tmp_path / "model", config)
+    assert experiment.load(tmp_path / "model")[0].transformer.config._attn_implementation == "eager"
