@@ -13,7 +13,9 @@ tweets, the same model (the packaged MiniLM) and the same number format:
 4. the frozen extraction (token_features.extract) and one epoch of the Kim CNN over the stored
    features (the `train` params), as ratios to the fine-tuning epoch.
 
-    .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
+    .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--device cpu|cuda] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
+
+With --device cuda on a machine without CUDA it says so and exits 0.
 
 Model FLOP/s count real word pieces only (not padding): 3x the forward pass (forward, then the
 backward's two products), as bert_throughput.flops_per_token counts the forward.
@@ -38,6 +40,14 @@ from embedding_bench.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 1
+DEVICE = "cpu"  # --device
+
+
+def synchronized():
+    """A timestamp after every queued kernel has run (a GPU computes asynchronously)."""
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter()
 
 
 def tweets(path, n):
@@ -57,14 +67,15 @@ def gemm_rate(dtype, tokens, config, repeat=20):
     Q, K, V and the output projection (d x d), the feed-forward's d x ff and ff x d."""
     d, ff = config.hidden_size, config.intermediate_size
     shapes = [(d, d)] * 4 + [(d, ff), (ff, d)]
-    mats = [(torch.randn(tokens, k, dtype=dtype), torch.randn(k, n, dtype=dtype)) for k, n in shapes]
+    mats = [(torch.randn(tokens, k, dtype=dtype, device=DEVICE), torch.randn(k, n, dtype=dtype, device=DEVICE))
+            for k, n in shapes]
     for a, b in mats * 3:
         a @ b
-    start = time.perf_counter()
+    start = synchronized()
     for _ in range(repeat):
         for a, b in mats:
             a @ b
-    seconds = time.perf_counter() - start
+    seconds = synchronized() - start
     return sum(2 * tokens * k * n for k, n in shapes) * repeat / seconds
 
 
@@ -73,9 +84,9 @@ def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="ea
     attention="sdpa", fused=False: the kernels the pipeline used before they were params."""
     b = p.bert
     torch.manual_seed(SEED)
-    transformer = transformer_models.load_model(b, torch.float32, attention=attention)
+    transformer = transformer_models.load_model(b, torch.float32, attention=attention if DEVICE == "cpu" else "sdpa")
     model = BertFineTuned(transformer, KimHead(transformer.config.hidden_size, y.shape[1], **head_options(p.cnn)),
-                          dtype if dtype != torch.float32 else None)
+                          dtype if dtype != torch.float32 else None).to(DEVICE)
     tokenizer = transformer_models.load_tokenizer(b)
     inputs = Tokenized(tokenizer, texts, b.max_length, model.head.min_len)
     cfg = KINDS["finetune"].fit_options(p)
@@ -87,9 +98,9 @@ def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="ea
     plan = training.epoch_plans(inputs, cfg, SEED)[0]
     padded = sum(len(idx) * int(inputs.lengths[idx].max()) for idx in plan)
     training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan[:3], "warm-up")
-    start = time.perf_counter()
+    start = synchronized()
     training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan, "pipeline")
-    return time.perf_counter() - start, padded
+    return synchronized() - start, padded
 
 
 def peer_epoch(p, texts, y, dtype):
@@ -101,7 +112,7 @@ def peer_epoch(p, texts, y, dtype):
     torch.manual_seed(SEED)
     path = sources.bert_model_path(b.model)
     model = AutoModelForSequenceClassification.from_pretrained(
-        path, num_labels=y.shape[1], problem_type="multi_label_classification", use_safetensors=True)
+        path, num_labels=y.shape[1], problem_type="multi_label_classification", use_safetensors=True).to(DEVICE)
     tokenizer = transformer_models.load_tokenizer(b)
     encoded = tokenizer(texts, truncation=True, max_length=b.max_length)
     rows = [{"input_ids": ids, "attention_mask": mask, "labels": labels.tolist()}
@@ -121,7 +132,8 @@ def peer_epoch(p, texts, y, dtype):
                 break
             batch["labels"] = batch["labels"].float()
             padded += batch["input_ids"].numel()
-            with torch.autocast("cpu", dtype=dtype, enabled=dtype != torch.float32):
+            batch = {k: v.to(DEVICE) for k, v in batch.items()}
+            with torch.autocast(DEVICE, dtype=dtype, enabled=dtype != torch.float32):
                 loss = model(**batch).loss
             loss.backward()
             optimizer.step()
@@ -130,30 +142,30 @@ def peer_epoch(p, texts, y, dtype):
 
     epoch(limit=3)
     padded = 0
-    start = time.perf_counter()
+    start = synchronized()
     epoch()
-    return time.perf_counter() - start, padded
+    return synchronized() - start, padded
 
 
 def frozen(p, texts, y, dtype):
     """Seconds for the frozen extraction of `texts` and for one epoch of the Kim CNN over them."""
     b = p.bert
-    model = transformer_models.load_model(b, dtype)
+    model = transformer_models.load_model(b, dtype, DEVICE)
     tokenizer = transformer_models.load_tokenizer(b)
     with tempfile.TemporaryDirectory() as tmp:
-        token_features.extract(model, tokenizer, texts[:64], b, Path(tmp) / "warm", desc="warm-up")
-        start = time.perf_counter()
-        token_features.extract(model, tokenizer, texts, b, Path(tmp) / "f", desc="extraction")
-        extraction = time.perf_counter() - start
+        token_features.extract(model, tokenizer, texts[:64], b, Path(tmp) / "warm", DEVICE, desc="warm-up")
+        start = synchronized()
+        token_features.extract(model, tokenizer, texts, b, Path(tmp) / "f", DEVICE, desc="extraction")
+        extraction = synchronized() - start
         torch.manual_seed(SEED)
-        cnn = FeatureCNN(model.config.hidden_size, y.shape[1], **head_options(p.cnn))
+        cnn = FeatureCNN(model.config.hidden_size, y.shape[1], **head_options(p.cnn)).to(DEVICE)
         inputs = token_features.TokenFeatures(Path(tmp) / "f", cnn.head.min_len)
         cfg = training.FitOptions.of(p.train)
         plan = training.epoch_plans(inputs, cfg, SEED)[0]
         optimizer = training.make_optimizer(cnn, cfg)
-        start = time.perf_counter()
+        start = synchronized()
         training._train_epoch(cnn, (inputs, y), cfg, optimizer, None, plan, "cnn over features")
-        return extraction, time.perf_counter() - start
+        return extraction, synchronized() - start
 
 
 def main():
@@ -162,13 +174,19 @@ def main():
     ap.add_argument("--tsv", type=Path, default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
     ap.add_argument("--rounds", type=int, default=2, help="measurements of each configuration")
     ap.add_argument("--max-tokens", type=int, default=2048, help="the token budget of the third batching")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = ap.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print(f"no CUDA: torch {torch.__version__} sees no GPU here; nothing to measure with --device cuda")
+        return
+    global DEVICE
+    DEVICE = args.device
     training.make_reproducible(SEED)
     torch.use_deterministic_algorithms(False)  # as fast as each side can go: this is a benchmark
     p = params.load(ROOT / "params.yaml")
     p = p.model_copy(update={"bert": p.bert.model_copy(update={"model": "package", "max_length": 128})})
     texts, y = tweets(args.tsv, args.texts)
-    dtype = devices.pick_dtype("auto", "cpu")
+    dtype = devices.pick_dtype("auto", DEVICE)
     dt = str(dtype).split(".")[1]
     config = transformer_models.load_model(p.bert).config
     ids = transformer_models.encode_texts(transformer_models.load_tokenizer(p.bert), texts, p.bert.max_length)

@@ -62,9 +62,12 @@ def make_reproducible(seed: int) -> None:
 
 
 def to_device(x: Any, device: Any) -> Any:
-    """A batch (a tensor, or a dict of them) on `device`; the copy overlaps compute on a GPU."""
+    """A batch (a tensor, or a dict of them) on `device`. For a GPU it is pinned first, so the
+    copy is asynchronous and overlaps the compute already queued; on a CPU nothing is copied."""
     if isinstance(x, dict):
-        return {k: v.to(device, non_blocking=True) for k, v in x.items()}
+        return {k: to_device(v, device) for k, v in x.items()}
+    if torch.device(device).type == "cuda":
+        x = x.pin_memory()
     return x.to(device, non_blocking=True)
 
 

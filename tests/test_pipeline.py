@@ -103,6 +103,7 @@ def test_repro_exp_run_and_metrics_diff(pipeline_base, pipeline_repo):
     # random with a second seed also gets the row of the two seeds' ensemble; --ensemble joins
     # every CNN run across configurations (word2vec's seed 42, random's 42 and 7)
     run([DVC, "exp", "run", "-S", "embedding=random", "-S", "seed=7"], repo)
+    assert read(repo, "metrics.json") != random_metrics  # another seed, other numbers
     board = run([BIN / "embedding-bench", "compare", "--ensemble", "rule=0.5", "--pair", "embedding=random",
                  "embedding=word2vec"], repo).stdout
     assert re.search(r"^\| sample +\| cnn +\| (word2vec\+random|random\+word2vec) +\| light +\| (non_static\+rand|rand\+non_static) +\| *0.5 *\| "
@@ -153,37 +154,6 @@ def interrupted_repro(repo, sig, writing):
     return proc.wait(timeout=120)
 
 
-def test_deterministic_and_interruptible(pipeline_repo):
-    """Same params and seed: byte-identical metrics, whatever PYTHONHASHSEED, after a stage was
-    killed mid-run (SIGINT and SIGKILL); another seed changes them."""
-    repo = pipeline_repo
-    yaml = YAML()
-    params = yaml.load(repo / "params.yaml")
-    params["embedding"] = "bert"  # its features are written progressively: easy to catch mid-write
-    params["bert"]["batch_size"] = 1  # many small writes: the signal lands mid-write
-    yaml.dump(params, repo / "params.yaml")
-    run([DVC, "repro"], repo)
-    first = metrics_files(repo)
-    assert len(first) >= 10
-    os.environ["PYTHONHASHSEED"] = "12345"  # stages must not depend on string hashing
-    try:
-        for sig, writing, out in (
-                (signal.SIGKILL, "data/.contextual.*.tmp/*/test.npy", "data/contextual"),
-                (signal.SIGINT, "data/.contextual.*.tmp/*/train.npy", "data/contextual")):
-            assert interrupted_repro(repo, sig, writing) != 0
-            assert not (repo / out).exists()  # nothing DVC could take for a finished output
-            run([DVC, "repro"], repo)  # re-runs, or restores the last complete output from cache
-            assert (repo / out).is_dir()
-            untracked = run("git status --porcelain --untracked-files=all", repo).stdout
-            assert ".tmp" not in untracked  # a kill's leftovers are ignored, and cleaned on re-run
-            assert metrics_files(repo) == first
-    finally:
-        del os.environ["PYTHONHASHSEED"]
-    run("git add -A && git commit -qm run", repo)
-    run([DVC, "exp", "run", "-S", "seed=7"], repo)
-    assert read(repo, "metrics.json") != json.loads(first["metrics/metrics.json"])
-
-
 def test_variant_defined_only_in_params_with_glove_multichannel(pipeline_repo):
     repo = pipeline_repo
     yaml = YAML()
@@ -220,9 +190,13 @@ def test_variant_defined_only_in_params_with_glove_multichannel(pipeline_repo):
     assert {"diagnose@light", "train"} <= set(status)  # and the rest of the pipeline is stale
 
 
-def test_bert_frozen_and_finetuned_reuse_upstream(pipeline_repo):
+def test_bert_frozen_deterministic_interruptible_and_finetuned_reusing_upstream(pipeline_repo):
+    """Frozen features over the shared run's upstream stages; same params and seed give
+    byte-identical metrics, whatever PYTHONHASHSEED, after the features stage was killed mid-run
+    (SIGKILL and SIGINT); fine-tuning then skips the features."""
     repo = pipeline_repo
-    result = run([DVC, "exp", "run", "-S", "embedding=bert"], repo)
+    # one text a batch: the features are written in many small steps, easy to catch mid-write
+    result = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.batch_size=1"], repo)
     out = result.stdout
     assert "is empty" not in result.stdout + result.stderr  # data/features holds a note, not nothing
     assert sorted(stages_run(out, model_only=True)) == ["embed", "evaluate", "features", "probe", "train"]
@@ -230,6 +204,23 @@ def test_bert_frozen_and_finetuned_reuse_upstream(pipeline_repo):
     assert features["computed"] == 1 and features["width"] == 384
     assert features["train"]["texts"] == 216
     assert read(repo, "metrics.json")["test"]["jaccard"] > 0.3
+    first = metrics_files(repo)
+    assert len(first) >= 10
+    os.environ["PYTHONHASHSEED"] = "12345"  # stages must not depend on string hashing
+    try:
+        for sig, writing, out in (
+                (signal.SIGKILL, "data/.contextual.*.tmp/*/test.npy", "data/contextual"),
+                (signal.SIGINT, "data/.contextual.*.tmp/*/train.npy", "data/contextual")):
+            assert interrupted_repro(repo, sig, writing) != 0
+            assert not (repo / out).exists()  # nothing DVC could take for a finished output
+            run([DVC, "repro"], repo)  # re-runs, or restores the last complete output from cache
+            assert (repo / out).is_dir()
+            untracked = run("git status --porcelain --untracked-files=all", repo).stdout
+            assert ".tmp" not in untracked  # a kill's leftovers are ignored, and cleaned on re-run
+            assert metrics_files(repo) == first
+    finally:
+        del os.environ["PYTHONHASHSEED"]
+
     out = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.finetune=true",
                "-S", "bert.finetune_epochs=1"], repo).stdout
     assert stages_run(out, model_only=True) == ["features", "train", "evaluate", "probe"]
