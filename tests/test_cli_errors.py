@@ -1,8 +1,12 @@
 """Bad input through the real stage commands: a clear message, exit status 2, no output written."""
 
+import contextlib
+import importlib
+import io
 import json
 import subprocess
 import sys
+import unittest.mock
 
 import pytest
 from ruamel.yaml import YAML
@@ -12,21 +16,39 @@ from embedding_bench.errors import UserError
 from embedding_bench.params import check
 
 
+def in_process(stage, args, cwd):
+    """A stage's main() as `python -m stages.<stage> args` in `cwd` runs it, in this process (a
+    new interpreter costs seconds of imports): its exit status, stdout and stderr."""
+    module = importlib.import_module(f"stages.{stage}")
+    out, err = io.StringIO(), io.StringIO()
+    status = 0
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            unittest.mock.patch.object(sys, "argv", [f"stages/{stage}.py", *args]):
+        try:
+            module.main()
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+    return subprocess.CompletedProcess([stage, *args], status, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def project(tmp_path):
-    """A working directory with the repository's params.yaml, pointed at a dataset folder."""
+    """A working directory with the repository's params.yaml, pointed at a dataset folder; a
+    stage runs in this process, or with `isolated=True` as its own command, as DVC runs it."""
     (tmp_path / "data").mkdir()
     yaml = YAML()
     params = yaml.load(ROOT / "params.yaml")
     params["ingest"]["path"] = str(tmp_path / "data")
     params["ingest"]["files"] = {"all": "data.csv"}
 
-    def run(stage, *args, edit=None, csv=None):
+    def run(stage, *args, edit=None, csv=None, isolated=False):
         if edit:
             edit(params)
         yaml.dump(params, tmp_path / "params.yaml")
         if csv is not None:
             (tmp_path / "data" / "data.csv").write_bytes(csv if isinstance(csv, bytes) else csv.encode())
+        if not isolated:
+            return in_process(stage, args, tmp_path)
         return subprocess.run([sys.executable, "-m", f"stages.{stage}", *args], cwd=tmp_path,
                               capture_output=True, text=True,
                               env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
@@ -55,7 +77,7 @@ def ingest_and_split(project, csv):
     (b"id,text,joy\n1,caf\xe9,1\n", "line 2 is not valid utf-8"),
 ])
 def test_ingest_bad_input(project, csv, message):
-    result = project("ingest", *INGEST, csv=csv)
+    result = project("ingest", *INGEST, csv=csv, isolated=csv is None)  # one as its own command
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr
@@ -114,7 +136,8 @@ def test_bad_params_are_one_message_naming_the_param(edit, message):
 
 def test_bad_params_stop_a_stage_before_any_work(project):
     """As a stage meets them: exit status 2, the one line on stderr, nothing written."""
-    result = project("ingest", *INGEST, edit=lambda p: p.update(embedding="elmo"), csv="id,text,joy\n1,hi,1\n")
+    result = project("ingest", *INGEST, edit=lambda p: p.update(embedding="elmo"), csv="id,text,joy\n1,hi,1\n",
+                     isolated=True)
     assert result.returncode == 2, result.stderr
     assert result.stderr == ("error: params.yaml: embedding is 'elmo'; valid values: random, word2vec, "
                              "fasttext, glove, bert (DVC removed this stage's outputs before running it: `git "

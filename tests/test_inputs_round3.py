@@ -2,6 +2,8 @@
 traceback: labels that are not what they look like, names that are paths, texts that are no
 strings, divergent training, broken model files, bad files given to the commands."""
 
+import contextlib
+import io
 import json
 import re
 import subprocess
@@ -10,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import BIN, ROOT, bert_cfg, fit_options, ingest_cfg, make_params
+from conftest import ROOT, bert_cfg, fit_options, ingest_cfg, make_params
 from embedding_bench import reports, transformer_models
+from embedding_bench.__main__ import main as cli_main
 from embedding_bench.cnn import WordCNN
 from embedding_bench.errors import UserError
 from embedding_bench.ingest import ingest
@@ -144,7 +147,15 @@ def test_a_broken_safetensors_file_is_one_message(tmp_path):
 
 
 def command(*argv, cwd=ROOT):
-    return subprocess.run([str(BIN / "embedding-bench"), *argv], cwd=cwd, capture_output=True, text=True)
+    """`embedding-bench argv` in this process (its exit status and stderr), as the console
+    script calls it; tests/test_layout.py runs the installed command itself."""
+    err = io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            status = cli_main(list(argv))
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+    return subprocess.CompletedProcess(argv, status, "", err.getvalue())
 
 
 def test_files_given_to_compare_and_review_that_are_missing_or_not_what_they_should_be(tmp_path):
