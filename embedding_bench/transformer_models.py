@@ -6,11 +6,14 @@ max_length) are checked on loading, and the tokenizer against the model.
 """
 
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import torch
 from safetensors import SafetensorError
-from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
+
+if TYPE_CHECKING:  # transformers' modeling classes take seconds to import: a stage that only
+    from transformers import PreTrainedModel  # tokenizes (diagnose) never imports them
 
 from embedding_bench.errors import UserError
 from embedding_bench.sections import Bert
@@ -56,7 +59,7 @@ def load_tokenizer(cfg: Bert) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def check_fits(cfg: Bert, model: PreTrainedModel) -> None:
+def check_fits(cfg: Bert, model: "PreTrainedModel") -> None:
     """The bert params that the model bounds, checked on loading: out of range, they fail deep
     inside torch (an IndexError, a tensor-size error) or are silently clipped."""
     config = model.config
@@ -98,10 +101,12 @@ def fragmentation(tokenizer: PreTrainedTokenizerBase, token_lists: Sequence[list
 
 
 def load_model(cfg: Bert, dtype: torch.dtype = torch.float32, device: str = "cpu",
-               pretrained: bool = True, attention: Optional[str] = None) -> PreTrainedModel:
+               pretrained: bool = True, attention: Optional[str] = None) -> "PreTrainedModel":
     """The transformer, from safetensors only; `pretrained=False` builds the architecture only
     (its weights then come from a saved state dict). `attention`: transformers'
     attn_implementation (None: its default)."""
+    from transformers import AutoModel
+
     path, options = load_options(cfg)
     kernels = {"attn_implementation": attention} if attention else {}
     if pretrained:
