@@ -371,3 +371,40 @@ def test_the_cnn_over_a_finetuned_transformer_reads_zeros_for_padding_and_kernel
     assert torch.all(seen[0][~mask] == 0) and torch.all(seen[0][mask].abs().sum(-1) > 0)
     experiment.save(model, tmp_path / "model", config)
     assert experiment.load(tmp_path / "model")[0].transformer.config._attn_implementation == "eager"
+
+
+def test_a_texts_prediction_is_its_own_whichever_texts_share_its_split(tiny, tmp_path):
+    """Token features and fine-tuning's word pieces are predicted in batches of one length: the
+    probabilities of each text alone equal those of the whole split. Before, a batch padded to
+    its longest text, and the CNN's max-pool read that padding."""
+    make_reproducible(0)
+    model, tok = load(tiny)
+    token_features.extract(model, tok, TEXTS, tiny, tmp_path / "f")
+    feats = TokenFeatures(tmp_path / "f", 5)
+    head = FeatureCNN(32, 2, filters=4)
+    torch.nn.init.normal_(head.head.convs[0].bias, 1.0)  # padding's windows would matter
+    e2e = BertFineTuned(model, KimHead(32, 2, filters=4))
+    ids = Tokenized(tok, TEXTS, 16, 5)
+    for cnn, inputs in ((head, feats), (e2e, ids)):
+        together = predict(cnn, inputs)
+        alone = np.concatenate([predict(cnn, Subset(inputs, [i])) for i in range(len(TEXTS))])
+        np.testing.assert_allclose(together, alone, atol=1e-6)
+        padded = np.concatenate([torch.sigmoid(cnn(inputs.batch(list(range(len(TEXTS)))))).detach().numpy()])
+        assert not np.allclose(padded, together, atol=1e-4)  # a padded batch would not have
+
+
+class Subset:
+    """Some texts of stored inputs, with their lengths, as predict() reads them."""
+
+    def __init__(self, inputs, idx):
+        self.inputs, self.idx = inputs, np.asarray(idx)
+
+    def __len__(self):
+        return len(self.idx)
+
+    @property
+    def lengths(self):
+        return self.inputs.lengths[self.idx]
+
+    def batch(self, idx):
+        return self.inputs.batch(self.idx[np.asarray(idx)])
