@@ -11,8 +11,8 @@
 # OPTIONS=1 adds, 3 seeds each, every option on its own against the comparison's default head:
 # label tokens without LCA, LCA on the CNN head, layer-wise learning-rate decay 0.9, and the
 # mean of the last 4 layers; and their paired tests against the CNN head.
-# Time, measured with random batches (before bert.finetune_batching: by_length and prediction in
-# batches of one length, about 1.6x faster a run: 8 minutes on 2 cores with avx512_bf16, 13 before): one fine-tune (5 epochs over 6,154 tweets) 18-21
+# Time, measured with random batches (before bert.finetune_batching: by_length, about 1.4x
+# faster a run: 9 minutes on 2 cores with avx512_bf16, 13 before): one fine-tune (5 epochs over 6,154 tweets) 18-21
 # minutes alone on 2 AVX2-only cores (up to 49 beside other work), so about 2 h for the six runs, plus a few minutes
 # per tuned_global re-evaluation (evaluate and probe only); OPTIONS=1 about 4 h more. Minutes on
 # a GPU (`device: auto` uses one).

@@ -7,7 +7,7 @@
 # made yet (bench/queue_missing.py), seeds 1-3 each: word2vec + LCA 0.2, and frozen MiniLM under at
 # least one label per tweet (a re-evaluation: the CNNs come from DVC's run cache); with FINETUNE=1
 # also the fine-tuned MiniLM CNN head with and without LCA 0.2 (six fine-tunes, run one at a time:
-# two at once on 2 cores contend for them; about 8 minutes each on 2 cores with avx512_bf16).
+# two at once on 2 cores contend for them; about 9 minutes each on 2 cores with avx512_bf16).
 #   [FINETUNE=1] bash bench/semeval_rejudge.sh [SEMEVAL_DIR] [WORKDIR]
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-answer

@@ -7,9 +7,6 @@ random order: each batch holds texts of similar length, so padding to its longes
 (Hugging Face Trainer's `group_by_length` uses the same 50-batch pools). With a token budget a
 by-length batch holds as many texts as fit `max_tokens` word pieces, padding included, instead of
 `batch_size`. Every choice comes from the generator: same seed, same batches.
-
-For prediction, texts of one length go together (equal_length_plan): nothing is padded, so a
-text's prediction is what it would be alone, whichever texts share its split.
 """
 
 from typing import Optional
@@ -45,11 +42,3 @@ def cut_by_tokens(longest_first: np.ndarray, lengths: np.ndarray, max_tokens: in
         batches.append(longest_first[start:start + size])
         start += size
     return batches
-
-
-def equal_length_plan(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Batches of at most `batch_size` texts of one length each, shortest first."""
-    order = np.argsort(lengths, kind="stable")
-    starts = np.flatnonzero(np.diff(lengths[order], prepend=-1))  # where a new length begins
-    groups = np.split(order, starts[1:])
-    return [group[s:s + batch_size] for group in groups for s in range(0, len(group), batch_size)]

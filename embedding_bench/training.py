@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from embedding_bench.batching import epoch_plan, equal_length_plan
+from embedding_bench.batching import epoch_plan
 from embedding_bench.errors import UserError, warn
 from embedding_bench.sections import Train
 
@@ -39,6 +39,7 @@ class FitOptions:
     rate_params: str  # the params that set the learning rates, named when training diverges
     by_length: bool = False  # batching.epoch_plan: texts of similar length batched together ...
     max_tokens: Optional[int] = None  # ... and, if set, as many as fit this many word pieces
+    fused: bool = False  # Adam/AdamW's fused kernel (fine-tuning; the CNN's training as it was)
 
     @classmethod
     def of(cls, train: Train) -> "FitOptions":
@@ -104,31 +105,17 @@ def make_optimizer(model: nn.Module, cfg: FitOptions) -> torch.optim.Optimizer:
     # fused: one kernel for every parameter's update (about 4x faster a step than the loop over
     # parameters on a CPU, for MiniLM's 22.7M: bench/finetune_throughput.py)
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(trainable, lr=cfg.lr, fused=True)
-    return torch.optim.AdamW(trainable, lr=cfg.lr, fused=True)
-
-
-def inference_plan(inputs: Any, batch_size: int) -> Optional[list[np.ndarray]]:
-    """Where the inputs know their lengths (token features, fine-tuning's word pieces), batches of
-    texts of one length (batching.equal_length_plan): no padding, so a text's prediction does not
-    depend on its batch-mates, and no time spent on padding. Else (token ids) in order."""
-    lengths = getattr(inputs, "lengths", None)
-    return None if lengths is None else equal_length_plan(lengths, batch_size)
+        return torch.optim.Adam(trainable, lr=cfg.lr, fused=cfg.fused)
+    return torch.optim.AdamW(trainable, lr=cfg.lr, fused=cfg.fused)
 
 
 @torch.inference_mode()
 def predict(model: nn.Module, inputs: Any, batch_size: int = 256) -> np.ndarray:
-    """Label probabilities, (n_texts, n_labels), in the inputs' order."""
+    """Label probabilities, (n_texts, n_labels)."""
     model.eval()
     y = np.zeros((len(inputs), 1), dtype=np.float32)
-    plan = inference_plan(inputs, batch_size)
-    probs = np.concatenate([torch.sigmoid(model(x)).float().cpu().numpy()
-                            for x, _ in batches(inputs, y, batch_size, model_device(model), plan)])
-    if plan is None:
-        return probs
-    ordered = np.empty_like(probs)
-    ordered[np.concatenate(plan)] = probs
-    return ordered
+    return np.concatenate([torch.sigmoid(model(x)).float().cpu().numpy()
+                           for x, _ in batches(inputs, y, batch_size, device=model_device(model))])
 
 
 class LabelCorrelationLoss(nn.Module):
@@ -164,8 +151,8 @@ def evaluate_loss(model: nn.Module, inputs: Any, y: np.ndarray, batch_size: int)
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
     with torch.inference_mode():  # summed on the device in float64: one host sync, not one a batch
-        total = sum(loss(model(x).float(), t).double() for x, t in batches(
-            inputs, y, batch_size, model_device(model), inference_plan(inputs, batch_size)))
+        total = sum(loss(model(x).float(), t).double()
+                    for x, t in batches(inputs, y, batch_size, device=model_device(model)))
     return float(total) / y.size
 
 

@@ -97,16 +97,31 @@ def test_fine_tuning_params_refuse_a_budget_without_length_batches_and_pick_kern
     assert devices.pick_attention("sdpa", "cpu") == "sdpa"
 
 
-def test_fine_tuning_runs_made_before_the_batching_params_keep_their_configuration():
+def test_fine_tuning_runs_made_before_the_batching_params_are_a_configuration_of_their_own():
+    """They ran random batches, sdpa, AdamW's loop and a CNN reading padding's states: not any
+    configuration run since, but one configuration together; the params never split other runs."""
+    from embedding_bench.compare.runs import configuration
+
     params = make_params(embedding="bert", bert__finetune=True).model_dump()
-    before = {**params, "bert": {k: v for k, v in params["bert"].items()
-                                 if k not in ("finetune_batching", "finetune_batch_tokens", "finetune_attention")}}
+    new_keys = ("finetune_batching", "finetune_batch_tokens", "finetune_attention")
+    before = {**params, "bert": {k: v for k, v in params["bert"].items() if k not in new_keys}}
     as_before = {**params, "bert": {**params["bert"], "finetune_batching": "random",
                                     "finetune_attention": "sdpa"}}
-    assert config_id(before, "cnn") == config_id(as_before, "cnn")
-    assert config_id(before, "cnn") != config_id(params, "cnn")  # by_length and eager: not the same runs
+    assert configuration(before, "cnn")["bert.finetune_batching"] == "unrecorded"
+    assert len({config_id(before, "cnn"), config_id(as_before, "cnn"), config_id(params, "cnn")}) == 3
+    assert config_id(before, "cnn") == config_id({**before, "seed": 7}, "cnn")
     frozen = {**params, "bert": {**params["bert"], "finetune": False}}
     frozen_before = {**before, "bert": {**before["bert"], "finetune": False}}
     assert config_id(frozen, "cnn") == config_id(frozen_before, "cnn")  # not read: left out
     word2vec = {**params, "embedding": "word2vec", "bert": {**params["bert"], "finetune_batching": "random"}}
     assert config_id(word2vec, "cnn") == config_id({**params, "embedding": "word2vec"}, "cnn")
+    assert "bert.finetune_batching" not in configuration(params, "baseline")
+
+
+def test_fused_adam_is_for_fine_tuning_only():
+    from embedding_bench.kinds import KINDS
+
+    cnn = fit_options(optimizer="adamw")
+    assert not cnn.fused and not training.make_optimizer(torch.nn.Linear(2, 1), cnn).defaults["fused"]
+    fine = KINDS["finetune"].fit_options(make_params(embedding="bert", bert__finetune=True))
+    assert fine.fused

@@ -27,11 +27,11 @@ CNN_ONLY = ("embedding", "device", "vocab", "random", "word2vec", "fasttext", "g
 # Sections that one embedding alone reads: left out of the others' configurations, so a run made
 # before the section existed is the same configuration as one made after
 EMBEDDING_ONLY = {"fasttext": "fasttext"}
-# Params fine-tuning alone reads, added after runs were made, with the value that does what those
-# runs did: left out of every other run's configuration, and a fine-tuning run made before them
-# is the configuration with these values
-FINETUNE_ONLY = {"bert.finetune_batching": "random", "bert.finetune_batch_tokens": "0",
-                 "bert.finetune_attention": "sdpa"}
+# Params fine-tuning alone reads: left out of every other run's configuration. A fine-tuning run
+# made before they existed gets `unrecorded`: it is not any configuration made since (its random
+# batches went with sdpa attention, AdamW's loop over parameters and a CNN reading padding's states)
+FINETUNE_ONLY = ("bert.finetune_batching", "bert.finetune_batch_tokens", "bert.finetune_attention")
+UNRECORDED = "unrecorded"
 # Params the axis columns already show (never repeated as columns). Not evaluate.at_least_one:
 # the rule shows it as resolved ("+top1" or not), and `auto` resolves like true or false, so runs
 # with auto and false could show as two rows told apart by nothing
@@ -75,10 +75,10 @@ def configuration(params: dict, model: str) -> dict[str, str]:
     if model == "baseline":
         p = {k: v for k, v in p.items() if k not in CNN_ONLY}
     flat = flatten(p)
-    finetuned = params.get("embedding") == "bert" and (params.get("bert") or {}).get("finetune") is True
-    for key, before in FINETUNE_ONLY.items():
-        if finetuned and model != "baseline":
-            flat.setdefault(key, before)
+    finetuned = model != "baseline" and params.get("embedding") == "bert" and mode(params) == "finetune"
+    for key in FINETUNE_ONLY:
+        if finetuned:
+            flat.setdefault(key, UNRECORDED)
         else:
             flat.pop(key, None)
     return flat
