@@ -85,11 +85,6 @@ class TokenFeatures:
         return len(self.offsets) - 1
 
     @property
-    def lengths(self) -> np.ndarray:
-        """Each text's length once padded: its tokens, at least min_len."""
-        return np.maximum(self.min_len, np.diff(self.offsets))
-
-    @property
     def width(self):
         return self.flat.shape[1]
 
