@@ -402,3 +402,29 @@ def test_ensemble_across_configurations_reads_each_model_once_under_the_rule_ask
 
     with pytest.raises(UserError, match="predictions of word2vec2.* not in the local cache"):
         ensembles.ensemble_across(table, "rule=0.5", partly_cached)  # not left out silently
+
+
+def test_exp_show_is_asked_again_while_a_queue_worker_sets_up_a_workspace(monkeypatch):
+    import subprocess
+
+    racing = "ERROR: failed to show experiments - directory '/r/.dvc/tmp/exps/tmp_l9vs0to/.dvc' does not exist"
+    answers = [(255, "", racing), (255, "", racing), (0, '[{"rev": "workspace"}]', "")]
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        code, out, err = answers.pop(0)
+        return subprocess.CompletedProcess(cmd, code, out, err)
+
+    monkeypatch.setattr(runs.subprocess, "run", fake_run)
+    monkeypatch.setattr(runs, "EXP_SHOW_WAIT_S", 0)
+    assert runs.dvc_exp_show(all_commits=True) == [{"rev": "workspace"}]
+    assert calls == [["dvc", "exp", "show", "--json", "--all-commits"]] * 3
+
+    answers[:] = [(255, "", "ERROR: not a git repository")]  # anything else: said at once
+    with pytest.raises(UserError, match="dvc exp show --json failed: ERROR: not a git repository"):
+        runs.dvc_exp_show(all_commits=False)
+    answers[:] = [(255, "", racing)] * runs.EXP_SHOW_TRIES  # a workspace that stays broken: said
+    with pytest.raises(UserError, match="tmp_l9vs0to"):
+        runs.dvc_exp_show(all_commits=False)
+    assert answers == []

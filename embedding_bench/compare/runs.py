@@ -9,7 +9,9 @@ configuration, whatever differs makes another one. Params are read as the runs r
 """
 
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -217,9 +219,18 @@ def read_exp_json(path: Path) -> list:
     return found
 
 
+# `dvc exp show` reads every queued experiment's temporary workspace (.dvc/tmp/exps/tmp...), and
+# fails when it meets one that a queue worker is creating or removing at that moment ("directory
+# '.../.dvc/tmp/exps/tmpXXXX/.dvc' does not exist"): a passing state, so it is asked again.
+EXP_SHOW_TRIES, EXP_SHOW_WAIT_S = 5, 2.0
+
+
 def dvc_exp_show(all_commits: bool) -> list:
     cmd = ["dvc", "exp", "show", "--json"] + (["--all-commits"] if all_commits else [])
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode:
-        raise UserError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
-    return json.loads(result.stdout)
+    for attempt in range(EXP_SHOW_TRIES):
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if not result.returncode:
+            return json.loads(result.stdout)
+        if f"tmp{os.sep}exps{os.sep}" not in result.stderr or attempt == EXP_SHOW_TRIES - 1:
+            raise UserError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
+        time.sleep(EXP_SHOW_WAIT_S)
