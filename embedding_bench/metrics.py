@@ -78,13 +78,15 @@ _NEAREST_HALF_FIRST = THRESHOLD_GRID[np.lexsort((THRESHOLD_GRID,
 def tune_thresholds(y_val: np.ndarray, p_val: np.ndarray) -> np.ndarray:
     """One threshold per label, the grid value with the best F1 on validation (ties: nearest
     0.5, then the lower); a label without validation positives keeps 0.5. Never fitted on test."""
-    y_val = np.asarray(y_val)
+    y_val, p_val = np.asarray(y_val) == 1, np.asarray(p_val)
     thresholds = np.full(y_val.shape[1], 0.5)
-    for j in range(y_val.shape[1]):
-        if y_val[:, j].any():
-            scores = [skm.f1_score(y_val[:, j], p_val[:, j] >= t, zero_division=0.0)
-                      for t in _NEAREST_HALF_FIRST]
-            thresholds[j] = _NEAREST_HALF_FIRST[int(np.argmax(scores))]
+    for j in np.flatnonzero(y_val.any(axis=0)):
+        predicted = p_val[:, j, None] >= _NEAREST_HALF_FIRST  # texts x grid
+        true_positives = (predicted & y_val[:, j, None]).sum(axis=0)
+        # F1 at every grid value at once, as sklearn's f1_score computes it (2 tp / (true + predicted),
+        # in float64: the same numbers), without its input checks, which cost ~3 ms a call
+        scores = 2.0 * true_positives / (y_val[:, j].sum() + predicted.sum(axis=0))
+        thresholds[j] = _NEAREST_HALF_FIRST[int(np.argmax(scores))]
     return thresholds
 
 

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from embedding_bench.metrics import per_label, sample_jaccard, summary, tune_global_threshold
+import sklearn.metrics as skm
+
+from embedding_bench.metrics import THRESHOLD_GRID, per_label, sample_jaccard, summary, tune_global_threshold, tune_thresholds
 from embedding_bench.reports import fitted, score, warn_if_labels_untested, warn_if_rule_decides
 from embedding_bench.rules import DecisionRule, decide, resolve_at_least_one, threshold_setting
 
@@ -135,6 +137,24 @@ def test_threshold_ties_go_to_the_value_nearest_half_then_the_lower():
     # once put 0.7 first)
     y_val, p_val = np.array([[1, 0], [0, 0]]), np.array([[0.3, 0.0], [0.0, 0.68]])
     assert tune_global_threshold(y_val, p_val, at_least_one=False).tolist() == [0.3, 0.3]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_per_label_tuning_is_sklearns_f1_argmax_with_ties_nearest_half(seed):
+    """The vectorised F1 picks what sklearn's f1_score over the grid picks, ties included
+    (coarse probabilities make many), a label without validation positives keeping 0.5."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random((40, 5)) < [0.5, 0.2, 0.05, 0.0, 1.0]).astype(np.int8)
+    p = np.round(rng.random((40, 5)) * (0.5 + 0.5 * y), 1)  # positives a little higher, steps of 0.1
+
+    def by_sklearn(j):
+        if not y[:, j].any():
+            return 0.5
+        scores = {t: skm.f1_score(y[:, j], p[:, j] >= t, zero_division=0.0) for t in THRESHOLD_GRID}
+        best = max(scores.values())
+        return min((t for t in scores if scores[t] == best), key=lambda t: (round(abs(t - 0.5), 2), t))
+
+    assert tune_thresholds(y, p).tolist() == [by_sklearn(j) for j in range(5)]
 
 
 def test_the_console_says_which_threshold_validation_chose():

@@ -3,6 +3,7 @@ validation and test probabilities, at any revision or experiment (`dvc pull` or 
 first where the runs were made elsewhere)."""
 
 import functools
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -21,12 +22,20 @@ def dvc_dir(name: str) -> str:
     return next(v["dirs"][name] for v in dvc_vars if isinstance(v, dict) and "dirs" in v)
 
 
-def read_tracked(rev: str, path: str, columns: Optional[list[str]] = None) -> pd.DataFrame:
-    """A DVC-tracked parquet file of a revision or experiment, from the local DVC cache."""
+@functools.cache
+def revision_files(cwd: str, rev: str):
+    """The DVC file system of the repository at `cwd` at revision `rev`, one for every file read
+    there: each builds that revision's pipeline index (parsing its dvc.yaml and dvc.lock), about
+    a second, where a file's own read takes milliseconds."""
     from dvc.api import DVCFileSystem
 
+    return DVCFileSystem(cwd, rev=rev)
+
+
+def read_tracked(rev: str, path: str, columns: Optional[list[str]] = None) -> pd.DataFrame:
+    """A DVC-tracked parquet file of a revision or experiment, from the local DVC cache."""
     try:
-        with DVCFileSystem(".", rev=rev).open(path, "rb") as f:
+        with revision_files(os.getcwd(), rev).open(path, "rb") as f:
             table = pd.read_parquet(f, columns=columns)
     except Exception as e:  # a missing cache entry, or a run made before per-text scores existed
         raise UserError(f"cannot read {path} of {rev[:7]} ({type(e).__name__}: {e}); pull its "
