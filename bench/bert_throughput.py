@@ -18,11 +18,23 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-
-from embedding_bench import devices, params, sources, token_features, transformer_models
-
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def arguments() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--texts", type=int, default=2000)
+    ap.add_argument("--tsv", type=Path,
+                    default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
+    return ap.parse_args()
+
+
+if __name__ == "__main__":
+    ARGS = arguments()  # before torch's import (seconds): --help and a wrong option answer at once
+
+import torch  # noqa: E402
+
+from embedding_bench import devices, params, sources, token_features, transformer_models  # noqa: E402
 # the packaged MiniLM with the repository's bert params, 128 word pieces, 64 texts a batch
 CFG = params.load(ROOT / "params.yaml").bert.model_copy(update={"model": "package", "max_length": 128,
                                                                 "batch_size": 64, "layer": -1, "last_n": 1})
@@ -59,12 +71,7 @@ def timed(fn):
     return time.perf_counter() - start
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--texts", type=int, default=2000)
-    ap.add_argument("--tsv", type=Path,
-                    default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
-    args = ap.parse_args()
+def main(args: argparse.Namespace):
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     texts = tweets(args.tsv, args.texts)
     path = sources.bert_model_path(sources.PACKAGED)
@@ -108,4 +115,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

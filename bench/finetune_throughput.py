@@ -29,16 +29,31 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from bert_throughput import flops_per_token
-from embedding_bench import devices, params, sources, token_features, training, transformer_models
-from embedding_bench.cnn import FeatureCNN, KimHead, head_options
-from embedding_bench.finetuning import BertFineTuned, Tokenized
-from embedding_bench.kinds import KINDS
-
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def arguments() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--texts", type=int, default=1024)
+    ap.add_argument("--tsv", type=Path, default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
+    ap.add_argument("--rounds", type=int, default=2, help="measurements of each configuration")
+    ap.add_argument("--max-tokens", type=int, default=2048, help="the token budget of the third batching")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    return ap.parse_args()
+
+
+if __name__ == "__main__":
+    ARGS = arguments()  # before torch's import (seconds): --help and a wrong option answer at once
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from bert_throughput import flops_per_token  # noqa: E402
+from embedding_bench import devices, params, sources, token_features, training, transformer_models  # noqa: E402
+from embedding_bench.cnn import FeatureCNN, KimHead, head_options  # noqa: E402
+from embedding_bench.finetuning import BertFineTuned, Tokenized  # noqa: E402
+from embedding_bench.kinds import KINDS  # noqa: E402
+
 SEED = 1
 DEVICE = "cpu"  # --device
 
@@ -168,14 +183,7 @@ def frozen(p, texts, y, dtype):
         return extraction, synchronized() - start
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--texts", type=int, default=1024)
-    ap.add_argument("--tsv", type=Path, default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
-    ap.add_argument("--rounds", type=int, default=2, help="measurements of each configuration")
-    ap.add_argument("--max-tokens", type=int, default=2048, help="the token budget of the third batching")
-    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    args = ap.parse_args()
+def main(args: argparse.Namespace):
     if args.device == "cuda" and not torch.cuda.is_available():
         print(f"no CUDA: torch {torch.__version__} sees no GPU here; nothing to measure with --device cuda")
         return
@@ -237,4 +245,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)
