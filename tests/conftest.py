@@ -153,10 +153,10 @@ def pipeline_repo(pipeline_base, tmp_path):
 
 
 # seconds each end-to-end test took on 2 cores (`--durations`), to share them between two workers
-SLOW_SECONDS = {"test_two_workers_and_a_gatherer_share_through_real_remotes": 128,
-                "test_repro_exp_run_and_metrics_diff": 131, "test_variant_defined_only_in_params_with_glove_multichannel": 78,
-                "test_bert_frozen_deterministic_interruptible_and_finetuned_reusing_upstream": 127,
-                "test_quick_answer_reuses_runs_queues_the_rest_and_resumes_after_a_kill": 103}
+SLOW_SECONDS = {"test_two_workers_and_a_gatherer_share_through_real_remotes": 100,
+                "test_repro_exp_run_and_metrics_diff": 107, "test_variant_defined_only_in_params_with_glove_multichannel": 61,
+                "test_bert_frozen_deterministic_interruptible_and_finetuned_reusing_upstream": 131,
+                "test_quick_answer_reuses_runs_queues_the_rest_and_resumes_after_a_kill": 77}
 
 
 def pytest_collection_modifyitems(items):
