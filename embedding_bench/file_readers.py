@@ -11,7 +11,7 @@ import pandas as pd
 
 from embedding_bench.errors import UserError, note
 from embedding_bench.sections import Ingest
-from embedding_bench.text_files import decoding, first_bad_line, is_gzip, open_data, refuse_utf8_read_as_other
+from embedding_bench.text_files import codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_utf8_read_as_other
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
@@ -221,9 +221,10 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
         else:
             df = _read_parquet_file(path, cfg)
     except UnicodeDecodeError:
-        line, err = first_bad_line(path, cfg.encoding)
-        raise UserError(f"{path}: line {line} is not valid {cfg.encoding} ({err.reason} at byte "
-                        f"{err.start}); re-save the file as UTF-8 or set ingest.encoding (a Windows export "
+        codec = codec_of(cfg.encoding, path)
+        line, reason, byte = first_bad_line(path, codec)
+        raise UserError(f"{path}: line {line} is not valid {codec.removesuffix('-sig')} ({reason} at byte "
+                        f"{byte} of the file); re-save the file as UTF-8 or set ingest.encoding (a Windows export "
                         f"is often cp1252)") from None
     except (ValueError, csv.Error) as e:
         raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None

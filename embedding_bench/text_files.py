@@ -44,14 +44,21 @@ def refuse_utf8_read_as_other(path: Path, encoding: str) -> None:
                         f"set ingest.encoding: utf-8")
 
 
-def first_bad_line(path: Path, encoding: str) -> tuple:
+def first_bad_line(path: Path, encoding: str) -> tuple[int, str, int] | None:
+    """Where `encoding` first fails on a file: (line, 1-based; the reason; the byte, counted from
+    the file's start), or None. Decoded whole, as a line-by-line split on b"\n" would cut
+    UTF-16's two-byte newlines."""
     with open_data(path) as f:
-        for number, line in enumerate(f, start=1):
-            try:
-                line.decode(encoding)
-            except UnicodeDecodeError as e:
-                return number, e
-    return None, None
+        data = f.read()
+    # utf-8-sig counts its errors' bytes after the mark it drops: counted from the file's start here
+    skip = len(codecs.BOM_UTF8) if (codecs.lookup(encoding).name == "utf-8-sig"
+                                    and data.startswith(codecs.BOM_UTF8)) else 0
+    try:
+        data[skip:].decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[skip:skip + e.start].decode(encoding, errors="replace").count("\n") + 1
+        return line, e.reason, skip + e.start
+    return None
 
 
 # a byte-order mark names its encoding unambiguously (UTF-32's LE mark begins like UTF-16's)
@@ -59,16 +66,32 @@ UNICODE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32")
                 (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def decoding(encoding: str, path: Path) -> str:
-    """The codec to read `path` with, where ingest.encoding is UTF-8: a byte-order mark of UTF-8
-    (Notepad, Excel) is dropped; one of UTF-16 or UTF-32 (Excel's "Unicode Text" export is UTF-16)
-    says what the file is, and is read so, with a note."""
+def codec_of(encoding: str, path: Path) -> str:
+    """The codec `path` is read with (see decoding), without the note."""
     if codecs.lookup(encoding).name != "utf-8":
         return encoding
     with open_data(path) as f:
-        start = f.read(4)
+        start = f.read(4096)
     for bom, codec in UNICODE_BOMS:
         if start.startswith(bom):
-            note(f"{path}: its byte-order mark says {codec.upper()}; read as {codec} (ingest.encoding is {encoding})")
             return codec
+    even, odd = start[0::2].count(0), start[1::2].count(0)
+    # UTF-16 of mostly ASCII has a NUL in every other byte; a NUL or two in UTF-8 is a character
+    # (invisible, counted as such by ingest), not an encoding
+    if max(even, odd) >= max(2, len(start) // 8):
+        guess = "utf-16-le" if odd > even else "utf-16-be"
+        raise UserError(f"{path}: the file holds NUL bytes, as UTF-16 without a byte-order mark does "
+                        f"(its first bytes: {start[:12]!r}); re-save it as UTF-8, or set ingest.encoding: "
+                        f"{guess} if it is UTF-16")
     return "utf-8-sig"
+
+
+def decoding(encoding: str, path: Path) -> str:
+    """The codec to read `path` with, where ingest.encoding is UTF-8: a byte-order mark of UTF-8
+    (Notepad, Excel) is dropped; one of UTF-16 or UTF-32 (Excel's "Unicode Text" export is UTF-16)
+    says what the file is, and is read so, with a note; NUL bytes without a mark (UTF-16 as some
+    tools write it) are refused, as UTF-8 would read them as text."""
+    codec = codec_of(encoding, path)
+    if codec in ("utf-16", "utf-32"):
+        note(f"{path}: its byte-order mark says {codec.upper()}; read as {codec} (ingest.encoding is {encoding})")
+    return codec

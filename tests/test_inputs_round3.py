@@ -309,3 +309,25 @@ def test_excels_unicode_text_export_utf16_is_read_by_its_byte_order_mark(tmp_pat
     with pytest.raises(UserError, match=r"line 2 is not valid utf-8 .*a Windows export is often cp1252"):
         ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
     assert ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, encoding="cp1252")).table["text"][0] == "café "
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_refused_with_the_encoding_to_set(tmp_path, codec):
+    rows = "id,text,joy,sad\n1,café,1,0\n2,sad day,0,1\n"
+    (tmp_path / "data.csv").write_bytes(rows.encode(codec))  # no mark: read as UTF-8 it was NULs and text
+    with pytest.raises(UserError, match=rf"data.csv: the file holds NUL bytes, as UTF-16 without a "
+                                        rf"byte-order mark does .*set ingest.encoding: {codec} if it is UTF-16"):
+        ingest(ingest_cfg(tmp_path))
+    assert ingest(ingest_cfg(tmp_path, encoding=codec)).table["text"].tolist() == ["café", "sad day"]  # the fix said
+
+
+def test_undecodable_bytes_are_placed_by_the_codec_the_file_was_read_with(tmp_path):
+    bad_unit = b"\x00\xd8"  # a lone UTF-16 surrogate, after a byte-order mark said UTF-16
+    head = "id,text,joy\n1,I am so angry,1\n".encode("utf-16")
+    (tmp_path / "data.csv").write_bytes(head + bad_unit + ",x,0\n".encode("utf-16-le"))
+    with pytest.raises(UserError, match=rf"line 3 is not valid utf-16 \(illegal UTF-16 surrogate at byte {len(head)} of the file\)"):
+        ingest(ingest_cfg(tmp_path))
+    marked = "\ufeffid,text,joy\n1,ok,1\n2,caf".encode("utf-8")  # UTF-8 with Excel's mark: bytes counted from the file's start
+    (tmp_path / "data.csv").write_bytes(marked + b"\xe9,0\n")
+    with pytest.raises(UserError, match=rf"line 3 is not valid utf-8 \(invalid continuation byte at byte {len(marked)} of the file\)"):
+        ingest(ingest_cfg(tmp_path))
