@@ -61,6 +61,15 @@ def vectors_source(value: str) -> str:
     return local_path(value)
 
 
+def fasttext_source(value: str) -> str:
+    """fasttext.source: `train` or a local file; a URL is not fetched (a cc.*.300.bin is 7 GB
+    unpacked, and no checksum param covers it): said here, not as a missing file later."""
+    if "://" in value:
+        raise ValueError("a URL is not downloaded for fastText (a cc.*.300.bin.gz is about 4.5 GB); "
+                         "download and unpack the file yourself and give its path")
+    return local_path(value)
+
+
 def encoding(name: str) -> str:
     try:
         text = codecs.lookup(name)._is_text_encoding  # hex, rot13 ... are codecs, not encodings

@@ -161,7 +161,7 @@ class Word2Vec(Section):
 
 
 class FastText(Section):
-    source: Annotated[str, AfterValidator(checks.local_path)] = info(
+    source: Annotated[str, AfterValidator(checks.fasttext_source)] = info(
         "train (gensim's FastText on the training split plus word2vec.extra_files, with word2vec's "
         "vector_size, window, min_count, sg, negative and epochs) | a fastText file: .bin (the "
         "n-gram table too, read by gensim's Facebook loader, no pickle; a cc.*.300.bin needs about "

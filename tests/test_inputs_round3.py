@@ -213,6 +213,9 @@ def test_json_records_under_one_key_and_labels_as_a_mapping_are_read(tmp_path, c
     ({"ingest__files": {"all": "~/x.csv"}}, "ingest.files.all is '~/x.csv': ~ is not expanded"),
     ({"glove__source": "~/glove.txt"}, "glove.source is '~/glove.txt': ~ is not expanded"),
     ({"glove__source": "s3://bucket/glove.txt"}, "s3:// is not read; download the file and name it"),
+    ({"fasttext__source": "https://dl.fbaipublicfiles.com/fasttext/vectors-crawl/cc.en.300.bin.gz"},
+     "fasttext.source is 'https://dl.fbaipublicfiles.com/fasttext/vectors-crawl/cc.en.300.bin.gz': a URL is "
+     "not downloaded for fastText"),
     ({"word2vec__extra_files": ["~/more.txt"]}, "word2vec.extra_files.0 is '~/more.txt': ~ is not expanded"),
     ({"preprocess__variants__light": None, "preprocess__variants": {"../up": {}, "light": {}}},
      "preprocess.variants: variant name '../up': use letters, digits, _ and -"),
