@@ -222,7 +222,7 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
             df = _read_parquet_file(path, cfg)
     except UnicodeDecodeError:
         codec = codec_of(cfg.encoding, path)
-        line, reason, byte = first_bad_line(path, codec)
+        line, reason, byte = first_bad_line(path, codec) or ("?", "an undecodable byte", "?")
         raise UserError(f"{path}: line {line} is not valid {codec.removesuffix('-sig')} ({reason} at byte "
                         f"{byte} of the file); re-save the file as UTF-8 or set ingest.encoding (a Windows export "
                         f"is often cp1252)") from None

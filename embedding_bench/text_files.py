@@ -53,6 +53,7 @@ def first_bad_line(path: Path, encoding: str) -> tuple[int, str, int] | None:
     # utf-8-sig counts its errors' bytes after the mark it drops: counted from the file's start here
     skip = len(codecs.BOM_UTF8) if (codecs.lookup(encoding).name == "utf-8-sig"
                                     and data.startswith(codecs.BOM_UTF8)) else 0
+    encoding = "utf-8" if skip else encoding  # a second mark is then a character, as it was read
     try:
         data[skip:].decode(encoding)
     except UnicodeDecodeError as e:
@@ -75,15 +76,27 @@ def codec_of(encoding: str, path: Path) -> str:
     for bom, codec in UNICODE_BOMS:
         if start.startswith(bom):
             return codec
-    even, odd = start[0::2].count(0), start[1::2].count(0)
-    # UTF-16 of mostly ASCII has a NUL in every other byte; a NUL or two in UTF-8 is a character
-    # (invisible, counted as such by ingest), not an encoding
-    if max(even, odd) >= max(2, len(start) // 8):
-        guess = "utf-16-le" if odd > even else "utf-16-be"
-        raise UserError(f"{path}: the file holds NUL bytes, as UTF-16 without a byte-order mark does "
+    guess = _unmarked_wide_codec(start)
+    if guess:
+        raise UserError(f"{path}: the file holds NUL bytes, as {guess[:6].upper()} without a byte-order mark does "
                         f"(its first bytes: {start[:12]!r}); re-save it as UTF-8, or set ingest.encoding: "
-                        f"{guess} if it is UTF-16")
+                        f"{guess} if it is {guess[:6].upper()}")
     return "utf-8-sig"
+
+
+def _unmarked_wide_codec(start: bytes) -> str | None:
+    """UTF-16 or UTF-32 told by where its NULs sit (no byte-order mark): the zero bytes of its
+    ASCII (delimiters, digits, newlines, even in Cyrillic or Chinese text) all at one position of
+    each 2- or 4-byte unit, and many (5% of the bytes or more). A NUL or two in UTF-8 is a character (ingest counts it), not this."""
+    zeros = [i for i, b in enumerate(start) if b == 0]
+    if len(zeros) < max(4, 0.05 * len(start)):
+        return None
+    if len(zeros) >= 0.6 * len(start):
+        return "utf-32-le" if start[:1] != b"\x00" else "utf-32-be"
+    odd = sum(i % 2 for i in zeros)
+    if max(odd, len(zeros) - odd) >= 0.75 * len(zeros):  # a character's own 0x00 byte (U+5F00) sits in the other
+        return "utf-16-le" if odd > len(zeros) - odd else "utf-16-be"
+    return None
 
 
 def decoding(encoding: str, path: Path) -> str:

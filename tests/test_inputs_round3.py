@@ -314,14 +314,17 @@ def test_excels_unicode_text_export_utf16_is_read_by_its_byte_order_mark(tmp_pat
     assert ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, encoding="cp1252")).table["text"][0] == "café "
 
 
-@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-def test_utf16_without_a_byte_order_mark_is_refused_with_the_encoding_to_set(tmp_path, codec):
-    rows = "id,text,joy,sad\n1,café,1,0\n2,sad day,0,1\n"
+@pytest.mark.parametrize("codec, words", [("utf-16-le", "café"), ("utf-16-be", "sad day"),
+                                          ("utf-16-le", "привет мир как дела друг мой"),
+                                          ("utf-16-le", "今天天气很好我很开心"), ("utf-32-le", "café")])
+def test_utf16_without_a_byte_order_mark_is_refused_with_the_encoding_to_set(tmp_path, codec, words):
+    rows = "id,text,joy,sad\n" + "".join(f"{i},{words},{i % 2},1\n" for i in range(40))
     (tmp_path / "data.csv").write_bytes(rows.encode(codec))  # no mark: read as UTF-8 it was NULs and text
-    with pytest.raises(UserError, match=rf"data.csv: the file holds NUL bytes, as UTF-16 without a "
-                                        rf"byte-order mark does .*set ingest.encoding: {codec} if it is UTF-16"):
+    wide = codec[:6].upper()
+    with pytest.raises(UserError, match=rf"data.csv: the file holds NUL bytes, as {wide} without a "
+                                        rf"byte-order mark does .*set ingest.encoding: {codec} if it is {wide}"):
         ingest(ingest_cfg(tmp_path))
-    assert ingest(ingest_cfg(tmp_path, encoding=codec)).table["text"].tolist() == ["café", "sad day"]  # the fix said
+    assert ingest(ingest_cfg(tmp_path, encoding=codec)).table["text"].tolist() == [words] * 40  # the fix said
 
 
 def test_undecodable_bytes_are_placed_by_the_codec_the_file_was_read_with(tmp_path):

@@ -22,7 +22,7 @@ def dvc_dir(name: str) -> str:
     return next(v["dirs"][name] for v in dvc_vars if isinstance(v, dict) and "dirs" in v)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # each holds ~2 open files: bounded below the usual 1,024
 def revision_files(cwd: str, rev: str):
     """The DVC file system of the repository at `cwd` at revision `rev`, one for every file read
     there: each builds that revision's pipeline index (parsing its dvc.yaml and dvc.lock), about
