@@ -10,7 +10,9 @@ pipeline stages.
 """
 
 import importlib
+import os
 import sys
+from pathlib import Path
 from typing import Optional
 
 # command: (module whose main() runs it, what it does); a module is imported only when its
@@ -23,12 +25,22 @@ COMMANDS = {"answer": ("answer.cli", "which embedding works best on this dataset
             "params-doc": ("params_doc", "the params reference page, generated from the schema")}
 
 
+def use_this_environment() -> None:
+    """This interpreter's scripts folder first on PATH, where it holds dvc: the commands call
+    `dvc`, whose stages call `python -m stages...`; `.venv/bin/embedding-bench` run without the
+    venv activated would otherwise find no dvc (a traceback) or another environment's python."""
+    scripts = Path(sys.executable).parent
+    if (scripts / "dvc").exists() and os.environ.get("PATH", "").split(os.pathsep)[0] != str(scripts):
+        os.environ["PATH"] = f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print(__doc__.strip() + "\n\ncommands:\n" +
               "\n".join(f"  {name:10} {what}" for name, (_, what) in COMMANDS.items()))
         return 0 if argv and argv[0] in ("-h", "--help") else 2
+    use_this_environment()
     command = importlib.import_module(f"embedding_bench.{COMMANDS[argv[0]][0]}")
     return command.main(argv[1:], prog=f"embedding-bench {argv[0]}")
 

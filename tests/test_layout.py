@@ -183,3 +183,13 @@ def test_params_reference_is_generated_from_the_schema(tmp_path):
     for section in ("ingest.labels", "bert", "evaluate", "preprocess.variants.NAME (Variant)"):
         assert f"## {section}\n" in text
     assert "| `optimizer` | `adadelta` \\| `adam` \\| `adamw` |" in text  # the schema's values, all of them
+
+
+def test_the_console_command_finds_its_own_dvc_without_the_venv_activated(tmp_path):
+    """`.venv/bin/embedding-bench compare` from a shell whose PATH lacks the venv: DVC of this
+    environment answers (here: no DVC repository), not a FileNotFoundError traceback."""
+    env = {"HOME": os.environ.get("HOME", str(tmp_path)), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([str(BIN / "embedding-bench"), "compare"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "dvc exp show --json failed: ERROR: you are not inside of a DVC repository" in result.stderr
