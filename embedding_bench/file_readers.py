@@ -223,8 +223,9 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
     except UnicodeDecodeError:
         codec = codec_of(cfg.encoding, path)
         line, reason, byte = first_bad_line(path, codec) or ("?", "an undecodable byte", "?")
+        counted = "decompressed file" if is_gzip(path) else "file"  # a gzip'd file: in what it holds
         raise UserError(f"{path}: line {line} is not valid {codec.removesuffix('-sig')} ({reason} at byte "
-                        f"{byte} of the file); re-save the file as UTF-8 or set ingest.encoding (a Windows export "
+                        f"{byte} of the {counted}); re-save the file as UTF-8 or set ingest.encoding (a Windows export "
                         f"is often cp1252)") from None
     except (ValueError, csv.Error) as e:
         raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None

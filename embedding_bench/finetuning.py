@@ -123,6 +123,13 @@ class BertFineTuned(nn.Module):
         self.layer, self.last_n, self.combine = layer, last_n, combine
 
     def forward(self, batch):
+        return self.head([self.states(batch)])
+
+    def states(self, batch) -> torch.Tensor:
+        """What the head reads, (batch, time, dim) in float32: the transformer's states of each
+        text's word pieces, zero on padding (as in stored features). The attention mask hides
+        padding from every real word piece, so a text's states do not depend on its batch
+        (training.in_order_logits relies on it)."""
         device = next(self.parameters()).device.type
         batch = {k: v.to(device) for k, v in batch.items()}
         every_layer = self.last_n > 1 or self.layer != -1
@@ -131,9 +138,7 @@ class BertFineTuned(nn.Module):
             out = self.transformer(**batch, output_hidden_states=every_layer)
             states = (combine_layers(out.hidden_states, self.layer, self.last_n, self.combine)
                       if every_layer else out.last_hidden_state)
-        # padding's states are zero, as in stored features: a text's max-pooled CNN features
-        # then do not depend on how far the longest text of its batch pads it
-        return self.head([states.float() * batch["attention_mask"].unsqueeze(-1)])
+        return states.float() * batch["attention_mask"].unsqueeze(-1)
 
     def param_groups(self, lr: float, transformer_lr: float, layer_decay: float) -> list[dict]:
         """The head at `lr`; the transformer at `transformer_lr`, times `layer_decay` per layer

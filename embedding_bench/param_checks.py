@@ -53,7 +53,14 @@ def variant_name(name: str) -> str:
     return name
 
 
+def refuse_file_url(value: str) -> None:
+    """file://... names a local file: said so, not treated as a download."""
+    if value.lower().startswith("file://"):
+        raise ValueError(f"give the file's path, not a file:// URL (here {value[len('file://'):] or '/'!r})")
+
+
 def vectors_source(value: str) -> str:
+    refuse_file_url(value)
     scheme = value.split("://", 1)[0].lower() if "://" in value else ""
     if scheme and scheme not in URL_SCHEMES:
         raise ValueError(f"{scheme}:// is not read; download the file and name it, or give an "
@@ -64,6 +71,7 @@ def vectors_source(value: str) -> str:
 def fasttext_source(value: str) -> str:
     """fasttext.source: `train` or a local file; a URL is not fetched (a cc.*.300.bin is 7 GB
     unpacked, and no checksum param covers it): said here, not as a missing file later."""
+    refuse_file_url(value)
     if "://" in value:
         raise ValueError("a URL is not downloaded for fastText (a cc.*.300.bin.gz is about 4.5 GB); "
                          "download and unpack the file yourself and give its path")

@@ -76,14 +76,16 @@ def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
+def in_order(n_texts: int, batch_size: int) -> list[np.ndarray]:
+    """Every `batch_size` texts in order, as batches of text indices."""
+    return [np.arange(start, min(start + batch_size, n_texts)) for start in range(0, n_texts, batch_size)]
+
+
 def batches(inputs: Any, y: np.ndarray, batch_size: int, device: Any = "cpu",
             plan: Optional[list[np.ndarray]] = None) -> Iterator[tuple[Any, torch.Tensor]]:
     """(inputs, labels) batches on `device`: the texts of each `plan` batch (batching.epoch_plan),
     or every `batch_size` texts in order."""
-    if plan is None:
-        plan = [np.arange(start, min(start + batch_size, len(inputs)))
-                for start in range(0, len(inputs), batch_size)]
-    for idx in plan:
+    for idx in in_order(len(inputs), batch_size) if plan is None else plan:
         yield to_device(inputs.batch(idx), device), to_device(torch.from_numpy(y[idx]).float(), device)
 
 
@@ -109,13 +111,44 @@ def make_optimizer(model: nn.Module, cfg: FitOptions) -> torch.optim.Optimizer:
     return torch.optim.AdamW(trainable, lr=cfg.lr, fused=cfg.fused)
 
 
+STATES_PER_PASS = 2 ** 18  # word pieces whose states in_order_logits holds at once (MiniLM: 400 MB)
+
+
+def in_order_logits(model: nn.Module, inputs: Any, batch_size: int) -> Iterator[tuple[np.ndarray, torch.Tensor]]:
+    """(text indices, logits) for every `batch_size` texts in order: the batches predictions are
+    defined on (the Kim head's max-pool reads the zeros that pad a text to its batch's longest,
+    as in training). A fine-tuned model (one with `states`) on inputs that know their lengths
+    runs its transformer on batches of texts of one length instead, the head then on each
+    in-order batch padded as before: a text's states do not depend on its batch, so the
+    predictions are the in-order ones (to rounding), without the transformer's work on padding."""
+    device, plan = model_device(model), in_order(len(inputs), batch_size)
+    if not (hasattr(model, "states") and hasattr(inputs, "lengths")):
+        for idx in plan:
+            yield idx, model(to_device(inputs.batch(idx), device))
+        return
+    lengths, start = inputs.lengths, 0
+    while start < len(plan):  # a pass: in-order batches holding up to STATES_PER_PASS word pieces
+        end = start + 1
+        while end < len(plan) and lengths[plan[start][0]:plan[end][-1] + 1].sum() <= STATES_PER_PASS:
+            end += 1
+        texts = np.concatenate(plan[start:end])
+        longest_first = texts[np.argsort(-lengths[texts], kind="stable")]
+        states = {}
+        for s in range(0, len(longest_first), batch_size):
+            idx = longest_first[s:s + batch_size]
+            out = model.states(to_device(inputs.batch(idx), device))
+            states.update((i, out[row, :lengths[i]]) for row, i in enumerate(idx))
+        for idx in plan[start:end]:  # each padded to its longest text by pad_sequence
+            yield idx, model.head([nn.utils.rnn.pad_sequence([states[i] for i in idx], batch_first=True)])
+        start = end
+
+
 @torch.inference_mode()
 def predict(model: nn.Module, inputs: Any, batch_size: int = 256) -> np.ndarray:
     """Label probabilities, (n_texts, n_labels)."""
     model.eval()
-    y = np.zeros((len(inputs), 1), dtype=np.float32)
-    return np.concatenate([torch.sigmoid(model(x)).float().cpu().numpy()
-                           for x, _ in batches(inputs, y, batch_size, device=model_device(model))])
+    return np.concatenate([torch.sigmoid(logits).float().cpu().numpy()
+                           for _, logits in in_order_logits(model, inputs, batch_size)])
 
 
 class LabelCorrelationLoss(nn.Module):
@@ -151,8 +184,8 @@ def evaluate_loss(model: nn.Module, inputs: Any, y: np.ndarray, batch_size: int)
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
     with torch.inference_mode():  # summed on the device in float64: one host sync, not one a batch
-        total = sum(loss(model(x).float(), t).double()
-                    for x, t in batches(inputs, y, batch_size, device=model_device(model)))
+        total = sum(loss(logits.float(), to_device(torch.from_numpy(y[idx]).float(), logits.device)).double()
+                    for idx, logits in in_order_logits(model, inputs, batch_size))
     return float(total) / y.size
 
 
@@ -191,7 +224,9 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: FitOptions, seed: int,
     plans = epoch_plans(train[0], cfg, seed)
     steps_per_epoch = [-(-len(plan) // cfg.accumulate) for plan in plans]
     if steps_per_epoch[0] == 1 and len(train[0]) > 1:
-        warn(f"batches of {cfg.batch_size} (x {cfg.accumulate} accumulated) hold all {len(train[0])} "
+        size = (f"{cfg.max_tokens} word pieces" if cfg.by_length and cfg.max_tokens
+                else f"{cfg.batch_size}")  # a token budget sets the batches, not batch_size
+        warn(f"batches of {size} (x {cfg.accumulate} accumulated) hold all {len(train[0])} "
              f"training texts: one optimizer step an epoch, {cfg.max_epochs} in all; lower the batch size")
     scheduler = cfg.schedule(optimizer, sum(steps_per_epoch)) if cfg.schedule else None
     best = {"val_loss": float("inf"), "epoch": 0}

@@ -371,3 +371,29 @@ def test_the_cnn_over_a_finetuned_transformer_reads_zeros_for_padding_and_kernel
     assert torch.all(seen[0][~mask] == 0) and torch.all(seen[0][mask].abs().sum(-1) > 0)
     experiment.save(model, tmp_path / "model", config)
     assert experiment.load(tmp_path / "model")[0].transformer.config._attn_implementation == "eager"
+
+
+def test_finetuned_prediction_runs_the_transformer_on_texts_of_one_length(tiny, monkeypatch):
+    """predict() gives what the whole model gives on in-order batches (the Kim head still reads
+    each in-order batch's padding), while the transformer runs on length-sorted batches: fewer
+    padded word pieces. Several passes (a small STATES_PER_PASS) and a text shorter than the
+    head's widest filter included; the validation loss is the in-order one too."""
+    from embedding_bench import training
+
+    texts = TEXTS * 3 + ["sad", "i am not happy so sad today love you the game"]
+    model = BertFineTuned(transformer_models.load_model(tiny), KimHead(32, 2, filters=4)).eval()
+    inputs = Tokenized(transformer_models.load_tokenizer(tiny), texts, 16, min_len=5)
+    y = (np.arange(2 * len(texts)).reshape(-1, 2) % 3 == 0).astype(np.float32)
+    padded = []  # padded word pieces the transformer ran on, per batch
+    model.transformer.register_forward_hook(lambda m, args, kwargs, out: padded.append(
+        kwargs["attention_mask"].numel() - int(kwargs["attention_mask"].sum())), with_kwargs=True)
+    with torch.inference_mode():
+        whole = torch.cat([model(x) for x, _ in training.batches(inputs, y, 4)])
+    expected_loss = torch.nn.functional.binary_cross_entropy_with_logits(whole, torch.from_numpy(y)).item()
+    in_order_padding, padded[:] = sum(padded), []
+    monkeypatch.setattr(training, "STATES_PER_PASS", 80)  # 2-3 passes
+    probs = predict(model, inputs, batch_size=4)
+    np.testing.assert_allclose(probs, torch.sigmoid(whole).numpy(), atol=1e-6)
+    assert len(padded) == -(-len(texts) // 4)  # as many batches
+    assert sum(padded) < in_order_padding / 2, (padded, in_order_padding)
+    assert training.evaluate_loss(model, inputs, y, 4) == pytest.approx(expected_loss, abs=1e-6)

@@ -3,6 +3,7 @@ traceback: labels that are not what they look like, names that are paths, texts 
 strings, divergent training, broken model files, bad files given to the commands."""
 
 import contextlib
+import gzip
 import io
 import json
 import re
@@ -216,6 +217,9 @@ def test_json_records_under_one_key_and_labels_as_a_mapping_are_read(tmp_path, c
     ({"fasttext__source": "https://dl.fbaipublicfiles.com/fasttext/vectors-crawl/cc.en.300.bin.gz"},
      "fasttext.source is 'https://dl.fbaipublicfiles.com/fasttext/vectors-crawl/cc.en.300.bin.gz': a URL is "
      "not downloaded for fastText"),
+    ({"fasttext__source": "file:///data/cc.en.300.bin"}, "fasttext.source is 'file:///data/cc.en.300.bin': "
+     "give the file's path, not a file:// URL (here '/data/cc.en.300.bin')"),
+    ({"glove__source": "FILE:///data/glove.txt"}, "give the file's path, not a file:// URL (here '/data/glove.txt')"),
     ({"word2vec__extra_files": ["~/more.txt"]}, "word2vec.extra_files.0 is '~/more.txt': ~ is not expanded"),
     ({"preprocess__variants__light": None, "preprocess__variants": {"../up": {}, "light": {}}},
      "preprocess.variants: variant name '../up': use letters, digits, _ and -"),
@@ -286,6 +290,14 @@ def test_a_batch_holding_every_training_text_is_warned(capsys):
     fit(model, (ids, y), (ids, y), fit_options(batch_size=10**9, max_epochs=2), seed=0)
     assert "batches of 1000000000 (x 1 accumulated) hold all 6 training texts: one optimizer step" in capsys.readouterr().err
 
+    class Measured(TokenIds):  # inputs that know their lengths, as fine-tuning's word pieces do
+        lengths = np.full(6, 3)
+
+    budget = Measured([["good"], ["bad"]] * 3, vocab, max_len=5, min_len=3)
+    fit(model, (budget, y), (budget, y), fit_options(batch_size=2, max_epochs=1, by_length=True,
+                                                     max_tokens=100), seed=0)
+    assert "batches of 100 word pieces (x 1 accumulated) hold all 6" in capsys.readouterr().err
+
 
 def test_compare_names_failed_experiments_and_refuses_a_pair_of_one_configuration(capsys):
     from embedding_bench.compare import pairs, runs
@@ -336,4 +348,7 @@ def test_undecodable_bytes_are_placed_by_the_codec_the_file_was_read_with(tmp_pa
     marked = "\ufeffid,text,joy\n1,ok,1\n2,caf".encode("utf-8")  # UTF-8 with Excel's mark: bytes counted from the file's start
     (tmp_path / "data.csv").write_bytes(marked + b"\xe9,0\n")
     with pytest.raises(UserError, match=rf"line 3 is not valid utf-8 \(invalid continuation byte at byte {len(marked)} of the file\)"):
+        ingest(ingest_cfg(tmp_path))
+    (tmp_path / "data.csv").write_bytes(gzip.compress(marked + b"\xe9,0\n"))  # gzip'd, named .csv
+    with pytest.raises(UserError, match=rf"at byte {len(marked)} of the decompressed file\)"):
         ingest(ingest_cfg(tmp_path))
