@@ -187,29 +187,31 @@ def frozen(p, texts, y, dtype):
 
 def prediction(p, texts, y):
     """Seconds for predict() of a fine-tuned model over `texts` as the evaluate stage runs it
-    (float32, in-order batches of 256, the saved model's attention), against the whole model on
-    every in-order batch (the pipeline before), and the largest difference in a probability."""
+    (float32, in-order batches of 256, transformers' default attention), against the pipeline
+    before (the whole model, with the training's eager attention, on every in-order batch), and
+    the largest difference in a probability. One head, the same weights."""
     b = p.bert
     torch.manual_seed(SEED)
-    transformer = transformer_models.load_model(b, torch.float32, DEVICE, attention=devices.pick_attention(
-        b.finetune_attention, DEVICE))
-    model = BertFineTuned(transformer, KimHead(transformer.config.hidden_size, y.shape[1],
-                                               **head_options(p.cnn))).to(DEVICE).eval()
-    inputs = Tokenized(transformer_models.load_tokenizer(b), texts, b.max_length, model.head.min_len)
+    head = KimHead(transformer_models.load_model(b).config.hidden_size, y.shape[1], **head_options(p.cnn))
+    now = BertFineTuned(transformer_models.load_model(b, device=DEVICE), head).to(DEVICE).eval()
+    before = BertFineTuned(transformer_models.load_model(b, device=DEVICE, attention=devices.pick_attention(
+        b.finetune_attention, DEVICE)), head).to(DEVICE).eval()
+    tokenizer = transformer_models.load_tokenizer(b)
+    inputs = Tokenized(tokenizer, texts, b.max_length, head.min_len)
     zeros = np.zeros((len(texts), 1), dtype=np.float32)
 
-    def before():
+    def in_order():
         with torch.inference_mode():
-            return np.concatenate([torch.sigmoid(model(x)).cpu().numpy()
+            return np.concatenate([torch.sigmoid(before(x)).cpu().numpy()
                                    for x, _ in training.batches(inputs, zeros, 256, DEVICE)])
 
-    training.predict(model, Tokenized(transformer_models.load_tokenizer(b), texts[:64], b.max_length,
-                                      model.head.min_len))  # warm-up
+    training.predict(now, Tokenized(tokenizer, texts[:64], b.max_length, head.min_len))  # warm-up
     start = synchronized()
-    old = before()
+    old = in_order()
     middle = synchronized()
-    new = training.predict(model, inputs)
-    return middle - start, synchronized() - middle, float(np.abs(old - new).max())
+    new = training.predict(now, inputs)
+    kernels = (now.transformer.config._attn_implementation, before.transformer.config._attn_implementation)
+    return middle - start, synchronized() - middle, float(np.abs(old - new).max()), kernels
 
 
 def main(args: argparse.Namespace):
@@ -272,9 +274,10 @@ def main(args: argparse.Namespace):
           f"of the {dt} GEMM rate; {best / extraction:.1f}x faster than the fastest fine-tuning epoch")
     print(f"Kim CNN over the stored features, one epoch (train params): {cnn_epoch:.1f} s, "
           f"{best / cnn_epoch:.1f}x faster than the fastest fine-tuning epoch")
-    before, now, gap = predicted
+    before, now, gap, (attention, before_attention) = predicted
     print(f"prediction by a fine-tuned model (evaluate's float32, in-order batches of 256): {now:.1f} s "
-          f"with the transformer on length-sorted batches, {before:.1f} s on the in-order ones (before): "
+          f"with the transformer on length-sorted batches ({attention} attention), {before:.1f} s on the "
+          f"in-order ones ({before_attention}, before): "
           f"{before / now:.2f}x; probabilities differ by at most {gap:.1e}")
 
 
