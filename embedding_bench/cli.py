@@ -3,6 +3,7 @@ mode (a clear message, exit status 2, no traceback for a user's mistake)."""
 
 import argparse
 import functools
+import os
 import sys
 
 from embedding_bench.errors import UserError
@@ -19,9 +20,10 @@ def arguments(doc, *names):
 
 
 def _restore_hint() -> str:
-    """For a stage DVC runs: DVC removed its outputs, git-tracked metrics included, before it ran."""
+    """For a stage DVC runs (DVC sets DVC_STAGE): DVC removed its outputs, git-tracked metrics
+    included, before it ran. A stage run by hand removed nothing."""
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    if spec is None or not (spec.name or "").startswith("stages."):
+    if spec is None or not (spec.name or "").startswith("stages.") or "DVC_STAGE" not in os.environ:
         return ""
     return (" (DVC removed this stage's outputs before running it: `git checkout -- metrics plots` "
             "brings back the committed metrics, `dvc checkout` the rest)")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from embedding_bench.errors import UserError, note
 from embedding_bench.sections import Ingest
-from embedding_bench.text_files import codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_utf8_read_as_other
+from embedding_bench.text_files import codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_c1_controls, refuse_utf8_read_as_other
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
@@ -213,6 +213,7 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
     fmt = _format(path, cfg.format)
     if fmt != "parquet":
         refuse_utf8_read_as_other(path, cfg.encoding)
+        refuse_c1_controls(path, cfg.encoding)
     try:
         if fmt in ("csv", "tsv"):
             df = _read_delimited_file(path, fmt, cfg)
@@ -241,6 +242,13 @@ def at(df: pd.DataFrame, row: object) -> str:
 
 
 def require_column(df: pd.DataFrame, column: str, path: Path, param: str) -> None:
+    """The column `param` names is there, and (JSON) in every record: a record without the key
+    is a misspelt key, not a missing value, so it is refused rather than read as empty."""
+    absent = df.attrs.get("absent", {}).get(column)
+    if absent:
+        raise UserError(f"{path}: {at(df, absent[0])} has no {column!r} key ({len(absent)} such records; "
+                        f"a misspelt key?); fix the records, or {param} if it names the wrong key "
+                        f"(write \"{column}\": [] or \"\" for an empty value)")
     if column not in df.columns:
         found = list(map(str, df.columns))
         hint = ""

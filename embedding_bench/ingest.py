@@ -117,6 +117,23 @@ def _long_labels(table: pd.DataFrame, cfg: Ingest, names: list[str] | None, decl
     return pd.concat([table.drop(columns="_labels"), columns], axis=1), labels
 
 
+def _refuse_unlabelled_files(table: pd.DataFrame, labels: list[str], cfg: Ingest) -> None:
+    """A file of 10 texts or more in which none has a label, where the other files' texts have
+    labels often enough that this is no chance (p < 0.001): a test set exported without its
+    answers, which would be scored as if no text had any; refused. One file alone is the split
+    stage's to judge."""
+    labelled = table[labels].to_numpy().any(axis=1)
+    files = table.groupby("_file", sort=False).indices
+    for file, rows in files.items() if len(files) > 1 else ():
+        rate = np.delete(labelled, rows).mean()  # the other files' share of labelled texts
+        if len(rows) >= 10 and not labelled[rows].any() and (1 - rate) ** len(rows) < 1e-3:
+            where = (f"the column {cfg.labels.column!r} is empty in every row" if cfg.labels.layout == "long"
+                     else "every label column is 0")
+            raise UserError(f"{file}: none of its {len(rows)} texts has a label ({where}), while {rate:.0%} "
+                            f"of the other files' texts have one: exported without its labels? It would be "
+                            f"scored as if no text had any: label it, or leave it out of ingest.files")
+
+
 def _refuse_duplicate_ids(table: pd.DataFrame) -> None:
     dup = table["id"].duplicated(keep=False)
     if dup.any():
@@ -152,6 +169,7 @@ def ingest(cfg: Ingest) -> Ingested:
     if cfg.labels.layout == "long":
         declared = set().union(*(part.attrs.get("declared", set()) for part in parts))
         table, labels = _long_labels(table, cfg, names, declared)
+    _refuse_unlabelled_files(table, labels, cfg)
     table = _drop_bad_rows(table, cfg.on_bad_rows, report)
     if cfg.max_chars:
         long = table["text"].str.len() > cfg.max_chars

@@ -6,6 +6,7 @@ label-names file), and the checks on label names that keep them apart and refuse
 import ast
 import io
 import json
+import re
 import tokenize
 import unicodedata
 from pathlib import Path
@@ -21,14 +22,18 @@ from embedding_bench.sources import resolve
 # Wide label values as exporters write them (pandas writes 0.0/1.0 after a missing cell).
 WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
 MISSING = {"", "nan", "none", "null", "<na>"}
+# Long-layout items that stand for no value: R's NA, pandas' NaN and None, Hugging Face's -1 for
+# a text nobody labelled. No label's name, unless the names file lists it.
+MISSING_ITEMS = (MISSING - {""}) | {"na", "n/a", "-1"}
 # Columns the pipeline's tables hold beside the labels: a label may not be named like one.
 RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels", "_line", "_file")
 # Characters that join several labels in one cell, when they are not ingest.labels.separator:
-# `anger;fear` is joined where any part is a label, `anger/joy` only where all are (`news` and
-# `news/politics` make a taxonomy, `very` and `very positive` a scale).
-JOINERS = {"|": any, ";": any, ",": all, "/": all, "+": all, " ": all}
-# Characters no real label name holds: a label like `["joy"` is a list read as delimited text.
-MISPARSE = set("[]\"'")
+# `anger|fear` and `anger;fear` are joined whatever the parts are, `anger/joy` only where all
+# parts are labels (`news` and `news/politics` make a taxonomy, `very` and `very positive` a scale).
+JOINERS = {"|": lambda parts: True, ";": lambda parts: True, ",": all, "/": all, "+": all, " ": all}
+# Characters no real label name holds: a label like `["joy"` or `{anger` is a list (JSON, Python,
+# a Postgres array) read as delimited text.
+MISPARSE = set("[]{}\"'")
 
 def invisible(text: str) -> list[str]:
     """The characters of `text` a reader cannot see and a tokenizer may keep: control and format
@@ -65,22 +70,28 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
                         f"{', '.join(map(str, df.columns))}. Fix ingest.labels.columns")
     if not columns:
         raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
-    if not given and any(not str(c).strip() for c in columns):
-        raise UserError(f"{path}: a column has no name in the header (an index written by pandas' "
+    index = next((str(c) for c in columns if not str(c).strip() or re.fullmatch(r"Unnamed: \d+", str(c))), None)
+    if not given and index is not None:
+        raise UserError(f"{path}: the column {index!r} has no name of its own (an index written by pandas' "
                         f"to_csv without index=False?), and with ingest.labels.columns empty every "
                         f"column but id and text is a label: if it holds the ids, set ingest.id_column: "
-                        f"''; else list the label columns there, or remove that column")
+                        f"{index!r}; else list the label columns there, or remove that column")
     values = df[columns].apply(lambda s: s.map(as_text).str.strip().str.lower())
     for missing_only in (True, False):  # an empty cell is named before any other bad value
         bad = values.isin(list(MISSING)) if missing_only else ~values.isin(list(WIDE_VALUES))
         if bad.any().any():
             row = min(r for c in columns for r in values.index[bad[c]])
             col = next(c for c in columns if bad.at[row, c])
-            what = ("is empty (a missing label value)" if missing_only else
-                    f"has label value {df.at[row, col]!r}, not 0/1, true/false or yes/no")
-            raise UserError(f"{path}: {at(df, row)}, column {col!r} {what}; the wide "
-                            f"layout needs one 0/1 column per label (use ingest.labels.layout: long "
-                            f"for a column of label names)")
+            value = df.at[row, col]
+            if missing_only:
+                what = "is empty (a missing label value); give every text 0 or 1 in every label column"
+            elif as_text(value).strip() == str(col):
+                what = "repeats the header (files joined with their headers?); remove that line"
+            else:
+                what = (f"has label value {value!r}, not 0/1, true/false or yes/no; the wide layout "
+                        f"needs one 0/1 column per label (use ingest.labels.layout: long for a column "
+                        f"of label names)")
+            raise UserError(f"{path}: {at(df, row)}, column {col!r} {what}")
     return names, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
 
 
@@ -103,8 +114,16 @@ def label_names(cfg: Ingest, root: Path) -> list[str] | None:
         raise UserError(f"{path}: the label-names file is empty")
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise UserError(f"{path}: the label-names file lists {twice} more than once; line n is "
-                        f"label id n, so each name must be there once")
+        raise UserError(f"{path}: the label-names file lists {twice} more than once; each line's "
+                        f"place is its label's id (the first line is id 0), so each name must be there once")
+    # a cell `1` is the name "1" and, were the names 1..5, also the id of "2": which, nobody knows
+    mixed = next((name for i, name in enumerate(names) if name.isdigit() and int(name) < len(names)
+                  and names[int(name)] != name), None)
+    if mixed is not None:
+        raise UserError(f"{path}: the label-names file names a label {mixed!r}, a number that is also "
+                        f"the id of {names[int(mixed)]!r} (the first line is id 0), so a cell {mixed!r} could "
+                        f"mean either; give the labels names that are not numbers, or remove "
+                        f"ingest.labels.names_file to read the numbers as the names")
     return names
 
 
@@ -130,9 +149,23 @@ def _written_list(text: str) -> list[str] | None:
     if any(t.type not in (tokenize.STRING, tokenize.NUMBER) for t in items):
         return None
     try:
-        return [str(ast.literal_eval(t.string)) for t in items]
+        return [ast.literal_eval(t.string) for t in items]
     except (ValueError, SyntaxError):  # an f-string or bytes prefix: not a name
         return None
+
+
+def _item(x: object, cell: object, where: str) -> str:
+    """One item of a list of labels as text: a name, or a whole-number id. True/false or a
+    number with a decimal point is a value per label (a multi-hot or probability vector, as
+    Hugging Face's multi-label examples store them), which would read as ids or names: refused."""
+    if isinstance(x, (bool, np.bool_, float, np.floating)):
+        plain = lambda v: v.item() if isinstance(v, np.generic) else v  # noqa: E731 (numpy's repr: np.float64(0.0))
+        shown = cell if isinstance(cell, str) else [plain(v) for v in cell]
+        raise UserError(f"{where}: {plain(x)!r} in the labels {shown!r} is a value per label (a 0/1 or "
+                        f"probability vector?), not a label name or a whole-number id; write the "
+                        f"names or ids of the labels each text has (e.g. [1, 3]), or one 0/1 column "
+                        f"per label with ingest.labels.layout: wide")
+    return str(x)
 
 
 def label_items(cell: object, sep: str, where: str) -> list[str]:
@@ -148,21 +181,21 @@ def label_items(cell: object, sep: str, where: str) -> list[str]:
         if any(x is None or (isinstance(x, float) and np.isnan(x)) for x in cell):
             raise UserError(f"{where}: a null among the labels {list(cell)!r}; a text without a label "
                             f"has an empty list, so remove the null (or give the label it stands for)")
-        return [label_name(str(x), where) for x in cell if str(x).strip()]
+        return [label_name(item, where) for x in cell if (item := _item(x, cell, where)).strip()]
     text = as_text(cell).strip()
     if not text:
         return []
     if text.startswith("[") and text.endswith("]"):  # a list written as text by an exporter
         try:
             parsed = json.loads(text)
-            items = [str(x) for x in parsed] if all(type(x) in (str, int) for x in parsed) else None
+            items = parsed if all(isinstance(x, (str, int, float)) for x in parsed) else None
         except ValueError:
             items = _written_list(text)
         if items is None:
             raise UserError(f"{where}: {text!r} looks like a list but is not a list of names or ids "
                             f"(JSON, Python or numpy); write it as [\"a\", \"b\"] or as names "
                             f"joined by ingest.labels.separator")
-        return [label_name(item, where) for item in items if item.strip()]
+        return [label_name(item, where) for x in items if (item := _item(x, text, where)).strip()]
     return [label_name(s, where) for s in text.split(sep) if s.strip()]
 
 
@@ -171,15 +204,12 @@ def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | Non
     """Each row's labels from one column (see label_items): a list of label names per row; and
     the names a {label: 0/1} cell declares, 0 or 1 (a label none of the texts has is still one)."""
     column, sep = cfg.labels.column, cfg.labels.separator
-    require_column(df, column, path, "ingest.labels.column")
-    absent = df.attrs.get("absent", {}).get(column)
-    if absent:  # null is "no labels", a missing key is a mistake
-        raise UserError(f"{path}: {at(df, absent[0])} has no {column!r} key ({len(absent)} such "
-                        f"records; a misspelt key?); write \"{column}\": [] for a text without labels")
+    require_column(df, column, path, "ingest.labels.column")  # null is "no labels", a missing key a mistake
     rows, declared = [], set()
     for i, cell in df[column].items():
         where = f"{path}: {at(df, i)}, column {column!r}"
         items = label_items(cell, sep, where)
+        _refuse_odd_items(items, where, names)
         if isinstance(cell, dict):
             declared |= {label_name(str(k), where) for k in cell}
         if names is not None:
@@ -196,6 +226,23 @@ def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | Non
             items = resolved
         rows.append(items)
     return rows, declared
+
+
+def _refuse_odd_items(items: list[str], where: str, names: list[str] | None) -> None:
+    """A label listed twice in one cell is a 0/1 value per label read as ids or names ([0, 1, 0,
+    0] would be labels 0 and 1); a missing-value item (NA, None, NaN, -1) is no label's name
+    unless the names file lists it."""
+    repeated = next((x for x in items if items.count(x) > 1), None)
+    if repeated is not None:
+        raise UserError(f"{where}: the labels {items} name {repeated!r} more than once: a 0/1 value "
+                        f"per label (a multi-hot vector)? The long layout reads the names or ids of "
+                        f"the labels each text has, each once: write those (e.g. [1, 3]), or one 0/1 "
+                        f"column per label with ingest.labels.layout: wide")
+    marker = next((x for x in items if x.casefold() in MISSING_ITEMS and not (names and x in names)), None)
+    if marker is not None:
+        raise UserError(f"{where}: {marker!r} reads as a missing value, not a label: leave the cell "
+                        f"empty for a text without labels, and remove texts nobody labelled; if "
+                        f"{marker!r} is a label's name, list every name in ingest.labels.names_file")
 
 
 def check_label_names(labels: list[str], where: str, separator: str | None = None,
@@ -233,9 +280,9 @@ def check_label_names(labels: list[str], where: str, separator: str | None = Non
                 continue
             joined = [name for name in labels
                       if len(parts := [p.strip() for p in name.split(joiner) if p.strip()]) >= 2
-                      and which(part in known for part in parts)]
+                      and which([part in known for part in parts])]
             if joined:
-                raise UserError(f"{where}: labels like {joined[0]!r} are other labels joined by "
+                raise UserError(f"{where}: labels like {joined[0]!r} look like labels joined by "
                                 f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
                                 f"ingest.labels.separator: {joiner!r}, or, if {joined[0]!r} is one "
                                 f"label, list every name in ingest.labels.names_file")

@@ -3,6 +3,7 @@ with a byte-order mark or not, and refusing an encoding that would misread them 
 
 import codecs
 import gzip
+import re
 from pathlib import Path
 from typing import IO
 
@@ -42,6 +43,23 @@ def refuse_utf8_read_as_other(path: Path, encoding: str) -> None:
         raise UserError(f"{path}: the file is UTF-8 (e.g. {sample!r}), but ingest.encoding is "
                         f"{encoding!r}, which would read it as {sample.encode('utf-8').decode(encoding, 'replace')!r}; "
                         f"set ingest.encoding: utf-8")
+
+
+def refuse_c1_controls(path: Path, encoding: str) -> None:
+    """An ISO-8859 encoding (latin-1 ...) reads bytes 0x80-0x9F as invisible control characters;
+    in real text they are Windows cp1252's dashes, quotes and euro sign (`\x96` is `–`): refused
+    with the encoding to set, rather than texts that lose those characters without a word."""
+    if not codecs.lookup(encoding).name.startswith("iso8859"):
+        return
+    with open_data(path) as f:
+        data = f.read()
+    found = re.search(rb"[\x80-\x9f]", data)
+    if found:
+        byte, line = found.group(), data.count(b"\n", 0, found.start()) + 1
+        raise UserError(f"{path}: line {line} holds the byte 0x{byte.hex()}, which "
+                        f"ingest.encoding {encoding!r} reads as an invisible control character and Windows' "
+                        f"cp1252 as {byte.decode('cp1252', 'replace')!r}: set ingest.encoding: cp1252 "
+                        f"(a Windows export), or re-save the file as UTF-8")
 
 
 def first_bad_line(path: Path, encoding: str) -> tuple[int, str, int] | None:

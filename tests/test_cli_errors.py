@@ -41,7 +41,7 @@ def project(tmp_path):
     params["ingest"]["path"] = str(tmp_path / "data")
     params["ingest"]["files"] = {"all": "data.csv"}
 
-    def run(stage, *args, edit=None, csv=None, isolated=False):
+    def run(stage, *args, edit=None, csv=None, isolated=False, env=()):
         if edit:
             edit(params)
         yaml.dump(params, tmp_path / "params.yaml")
@@ -51,7 +51,7 @@ def project(tmp_path):
             return in_process(stage, args, tmp_path)
         return subprocess.run([sys.executable, "-m", f"stages.{stage}", *args], cwd=tmp_path,
                               capture_output=True, text=True,
-                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **dict(env)})
 
     run.dir = tmp_path
     return run
@@ -135,15 +135,19 @@ def test_bad_params_are_one_message_naming_the_param(edit, message):
 
 
 def test_bad_params_stop_a_stage_before_any_work(project):
-    """As a stage meets them: exit status 2, the one line on stderr, nothing written."""
+    """As a stage meets them: exit status 2, the one line on stderr, nothing written. Run by DVC
+    (which sets DVC_STAGE), the message says how to bring back the outputs DVC removed first."""
     result = project("ingest", *INGEST, edit=lambda p: p.update(embedding="elmo"), csv="id,text,joy\n1,hi,1\n",
-                     isolated=True)
+                     isolated=True, env={"DVC_STAGE": "ingest"})
     assert result.returncode == 2, result.stderr
     assert result.stderr == ("error: params.yaml: embedding is 'elmo'; valid values: random, word2vec, "
                              "fasttext, glove, bert (DVC removed this stage's outputs before running it: `git "
                              "checkout -- metrics plots` brings back the committed metrics, `dvc "
                              "checkout` the rest)\n")
     assert not (project.dir / "out").exists()
+    by_hand = project("ingest", *INGEST, isolated=True)
+    assert by_hand.returncode == 2 and by_hand.stderr == ("error: params.yaml: embedding is 'elmo'; valid "
+                                                          "values: random, word2vec, fasttext, glove, bert\n")
 
 
 def test_single_row_dataset_cannot_be_split(project):

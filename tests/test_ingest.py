@@ -260,11 +260,11 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
     ('[{"id": 1, "text": "a", "joy": 1, "sad": 0},\n {"id": 2, "text": "b", "joy": 5, "sad": 0}]',
      {"files": {"all": "data.json"}}, r"data.json: record 2, column 'joy' has label value 5"),
     ("id,text,labels\n1,a,anger|joy\n2,b,joy\n3,c,anger\n", {"labels": LONG},
-     r"labels like 'anger\|joy' are other labels joined by '\|'.*set ingest.labels.separator: '\|'"),
+     r"labels like 'anger\|joy' look like labels joined by '\|'.*set ingest.labels.separator: '\|'"),
     ("id,text,joy\n1,a,1\n2,b,0\n", {}, r"one label only \('joy'\).*not_joy"),
     ("id,text,Joy,joy\n1,a,1,0\n", {}, r"differ only by case, spaces or Unicode form: 'Joy' / 'joy'"),
     ("id,text,joy,joy\n1,a,1,0\n", {}, r"names the column\(s\) \['joy'\] more than once"),
-    (",id,text,joy,sad\n0,1,a,1,0\n", {}, r"a column has no name in the header.*index=False"),
+    (",id,text,joy,sad\n0,1,a,1,0\n", {}, r"the column '' has no name of its own.*index=False"),
     ("id;text;joy;sad\n1;a;1;0\n", {}, r"the header was read as one column: is the delimiter ';'\? set ingest.delimiter"),
     ("a,1,0,x\n", {"header": False, "column_names": ["text", "joy", "sad"]},
      r"line 1 has 4 fields and the ingest.column_names 3 \(text, joy, sad\)"),
@@ -280,9 +280,9 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
     ("ID,Text,Labels\n1,a,joy\n2,b,anger\n", {"labels": LONG, "header": False, "column_names": ["id", "text", "labels"]},
      r"data.csv: line 1 repeats the header"),
     ("id,text,labels\n1,a,anger joy\n2,b,joy\n3,c,anger\n", {"labels": LONG},
-     r"labels like 'anger joy' are other labels joined by ' '"),
+     r"labels like 'anger joy' look like labels joined by ' '"),
     ("id,text,labels\n1,a,anger;fear\n2,b,joy\n3,c,anger\n", {"labels": LONG},
-     r"labels like 'anger;fear' are other labels joined by ';'"),  # though fear is never alone
+     r"labels like 'anger;fear' look like labels joined by ';'"),  # though fear is never alone
     (WIDE, {"column_names": ["id", "text", "happy", "mad"]},
      r"ingest.column_names is set, but ingest.header is true.*set ingest.header: false"),
     ("1,a,1,0\n2,b,0,1\n", {}, r"names the column\(s\) \['1'\] more than once.*if the first line is data"),
@@ -338,7 +338,7 @@ def test_label_names_with_joiner_or_quote_characters_that_are_real(tmp_path):
     write(tmp_path, "data.csv", "id,text,tags\n1,a,c|c++\n2,b,c\n3,c,tcp/ip|tcp|ip\n")
     write(tmp_path, "names.txt", "c\nc++\ntcp\nip\ntcp/ip\n")
     long = {"layout": "long", "column": "tags", "separator": "|"}
-    with pytest.raises(UserError, match=r"'tcp/ip' are other labels joined by '/'"):
+    with pytest.raises(UserError, match=r"'tcp/ip' look like labels joined by '/'"):
         ingest(ingest_cfg(tmp_path, labels=long))  # tcp/ip: a joined pair, or a name? ambiguous
     named = ingest(ingest_cfg(tmp_path, labels={**long, "names_file": "names.txt"}))
     assert named.labels == ["c", "c++", "tcp", "ip", "tcp/ip"]  # the names file decides

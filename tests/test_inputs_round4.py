@@ -1,0 +1,155 @@
+"""Exports that were read wrong without a word: label vectors read as ids, missing-value markers
+and array syntax read as labels, a Windows file read as latin-1, a test file without its
+answers, a misspelt text key; and the messages for pandas' index, a repeated header, a blank cell."""
+
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import ingest_cfg
+from embedding_bench.errors import UserError
+from embedding_bench.ingest import ingest
+
+LONG = {"layout": "long", "column": "labels"}
+VECTOR = r"is a value per label \(a 0/1 or probability vector\?\), not a label name or a whole-number id"
+REPEATED = r"name '0' more than once: a 0/1 value per label \(a multi-hot vector\)\?"
+
+
+def write(folder, name, text):
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def jsonl(records):
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+@pytest.mark.parametrize("cells, message", [
+    ([[0, 1, 0, 0], [1, 0, 0, 1]], REPEATED),  # a multi-hot vector as a JSON list: ids 0 and 1 before
+    ([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], VECTOR),  # Hugging Face's float vectors
+    ([[True, False, True], [False, True, False]], VECTOR),
+    ([[1.0, 0.0], [0.0, 1.0]], VECTOR),  # no repeat to tell it: the floats do
+])
+def test_a_label_vector_in_a_list_is_refused_not_read_as_ids(tmp_path, cells, message):
+    write(tmp_path, "labels.txt", "anger\njoy\nfear\nsadness\n")
+    write(tmp_path, "data.jsonl", jsonl({"id": i, "text": f"t{i}", "labels": c} for i, c in enumerate(cells)))
+    for names in ("labels.txt", None):
+        with pytest.raises(UserError, match=r"data.jsonl: line 1, column 'labels': .*" + message):
+            ingest(ingest_cfg(tmp_path, files={"all": "data.jsonl"}, labels={**LONG, "names_file": names}))
+
+
+@pytest.mark.parametrize("cell, message", [
+    ('"[0, 1, 0, 0]"', REPEATED),
+    ("[0. 1. 0. 0.]", VECTOR),  # numpy's repr of a float array, as pandas' to_csv writes it
+    ('"0,1,0,0"', REPEATED),
+])
+def test_a_label_vector_written_as_text_is_refused(tmp_path, cell, message):
+    write(tmp_path, "data.csv", f"id,text,labels\n1,a,{cell}\n2,b,joy\n")
+    with pytest.raises(UserError, match=r"data.csv: line 2, column 'labels': .*" + message):
+        ingest(ingest_cfg(tmp_path, labels=LONG))
+
+
+def test_ids_and_names_each_once_still_read(tmp_path):
+    write(tmp_path, "labels.txt", "anger\njoy\nfear\n")
+    write(tmp_path, "data.jsonl", jsonl([{"id": 1, "text": "a", "labels": [0, 2]},
+                                         {"id": 2, "text": "b", "labels": ["joy"]}]))
+    table = ingest(ingest_cfg(tmp_path, files={"all": "data.jsonl"},
+                              labels={**LONG, "names_file": "labels.txt"})).table
+    assert table[["anger", "joy", "fear"]].to_numpy().tolist() == [[1, 0, 1], [0, 1, 0]]
+
+
+@pytest.mark.parametrize("marker", ["NA", "NaN", "None", "null", "N/A", "-1"])
+def test_a_missing_value_marker_is_no_label(tmp_path, marker):
+    write(tmp_path, "data.csv", f"id,text,labels\n1,a,joy\n2,b,{marker}\n3,c,sad\n")
+    with pytest.raises(UserError, match=rf"line 3, column 'labels': '{marker}' reads as a missing value, "
+                                        r"not a label: leave the cell empty"):
+        ingest(ingest_cfg(tmp_path, labels=LONG))
+
+
+def test_a_marker_the_names_file_lists_is_a_label(tmp_path):
+    write(tmp_path, "labels.txt", "joy\nNone\n")
+    write(tmp_path, "data.csv", "id,text,labels\n1,a,joy\n2,b,None\n")
+    result = ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "labels.txt"}))
+    assert result.labels == ["joy", "None"] and result.table["None"].tolist() == [0, 1]
+
+
+def test_postgres_arrays_and_pipe_joined_labels_are_refused(tmp_path):
+    write(tmp_path, "data.csv", 'id,text,labels\n1,a,{joy}\n2,b,"{anger,sadness}"\n3,c,{}\n')
+    with pytest.raises(UserError, match=r"label names .* hold brackets or quotes"):
+        ingest(ingest_cfg(tmp_path, labels=LONG))
+    # no part ever alone: joined all the same (before: three labels named 'anger|disgust' ...)
+    write(tmp_path, "data.csv", "id,text,labels\n1,a,anger|disgust\n2,b,joy|love\n3,c,fear|sadness\n")
+    with pytest.raises(UserError, match=r"labels like 'anger\|disgust' look like labels joined by '\|'.*"
+                                        r"set ingest.labels.separator: '\|'"):
+        ingest(ingest_cfg(tmp_path, labels=LONG))
+    assert ingest(ingest_cfg(tmp_path, labels={**LONG, "separator": "|"})).labels == [
+        "anger", "disgust", "fear", "joy", "love", "sadness"]
+
+
+def test_numbers_as_label_names_that_are_also_ids_are_refused(tmp_path):
+    write(tmp_path, "names.txt", "1\n2\n3\n4\n5\n")  # cell 1: the name "1", or the id of "2"?
+    write(tmp_path, "data.csv", "id,text,labels\n1,a,0\n2,b,1\n")
+    with pytest.raises(UserError, match=r"names.txt: the label-names file names a label '1', a number that "
+                                        r"is also the id of '2' \(the first line is id 0\)"):
+        ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "names.txt"}))
+    write(tmp_path, "names.txt", "0\n1\n2\n")  # each number its own id: nothing to mix up
+    assert ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "names.txt"})).labels == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "iso-8859-15"])
+def test_a_windows_file_read_as_latin1_is_refused_with_cp1252(tmp_path, encoding):
+    text = "Caf\u00e9 au lait \u2013 \u201cgood\u201d"
+    (tmp_path / "data.csv").write_bytes(f"id,text,joy,sad\n1,fine,1,0\n2,{text},0,1\n".encode("cp1252"))
+    with pytest.raises(UserError, match=rf"data.csv: line 3 holds the byte 0x96, which ingest.encoding "
+                                        rf"'{encoding}' reads as an invisible control character and Windows' "
+                                        r"cp1252 as '\u2013': set ingest.encoding: cp1252"):
+        ingest(ingest_cfg(tmp_path, encoding=encoding))
+    assert ingest(ingest_cfg(tmp_path, encoding="cp1252")).table["text"].tolist() == ["fine", text]
+    (tmp_path / "data.csv").write_bytes(gzip.compress("id,text,joy,sad\n1,caf\u00e9,1,0\n2,b,0,1\n".encode("latin-1")))
+    assert ingest(ingest_cfg(tmp_path, encoding=encoding)).table["text"][0] == "caf\u00e9"  # real latin-1
+
+
+def test_a_test_file_without_its_labels_is_refused(tmp_path):
+    write(tmp_path, "train.csv", "id,text,labels\n" + "".join(f"{i},t{i},{'joy' if i % 2 else 'sad'}\n"
+                                                             for i in range(40)))
+    write(tmp_path, "test.csv", "id,text,labels\n" + "".join(f"{i},u{i},\n" for i in range(100, 112)))
+    files = {"train": "train.csv", "test": "test.csv"}
+    with pytest.raises(UserError, match=r"test.csv: none of its 12 texts has a label \(the column 'labels' is "
+                                        r"empty in every row\), while 100% of the other files' texts have one"):
+        ingest(ingest_cfg(tmp_path, files=files, labels=LONG))
+    write(tmp_path, "test.csv", "id,text,labels\n" + "".join(f"{i},u{i},\n" for i in range(100, 105)))
+    assert len(ingest(ingest_cfg(tmp_path, files=files, labels=LONG)).table) == 45  # 5 texts: may be chance
+
+
+def test_a_misspelt_text_key_is_refused_not_an_empty_text(tmp_path):
+    records = [{"id": i, "text": f"t{i}", "labels": ["sad"]} for i in range(6)]
+    records += [{"id": i, "txt": f"t{i}", "labels": ["joy"]} for i in range(6, 10)]
+    write(tmp_path, "data.jsonl", jsonl(records))
+    with pytest.raises(UserError, match=r"data.jsonl: line 7 has no 'text' key \(4 such records; a misspelt "
+                                        r"key\?\); fix the records, or ingest.text_column"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.jsonl"}, labels=LONG))
+
+
+@pytest.mark.parametrize("csv, message", [
+    ("Unnamed: 0,id,text,joy,sad\n0,1,a,1,0\n1,2,b,0,1\n",  # pandas' index after read_csv, then to_csv
+     r"the column 'Unnamed: 0' has no name of its own \(an index written by pandas' to_csv without "
+     r"index=False\?\).*set ingest.id_column: 'Unnamed: 0'"),
+    ("id,text,joy,sad\n1,a,1,0\nid,text,joy,sad\n2,b,0,1\n",  # two exports joined with cat
+     r"line 3, column 'joy' repeats the header \(files joined with their headers\?\); remove that line$"),
+    ("id,text,joy,sad\n1,a,1,0\n2,b,,1\n",
+     r"line 3, column 'joy' is empty \(a missing label value\); give every text 0 or 1 in every label column$"),
+])
+def test_wide_layout_messages_name_the_real_cause(tmp_path, csv, message):
+    write(tmp_path, "data.csv", csv)
+    with pytest.raises(UserError, match=message):
+        ingest(ingest_cfg(tmp_path))
+    assert "layout: long" not in message
+
+
+def test_a_parquet_list_of_floats_is_refused(tmp_path):
+    pd.DataFrame({"id": ["1", "2"], "text": ["a", "b"], "labels": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]}) \
+        .to_parquet(tmp_path / "data.parquet")
+    with pytest.raises(UserError, match=r"data.parquet: row 1, column 'labels': 0.0 in the labels \[0.0, 1.0, 0.0\] "
+                                        + VECTOR):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}, labels=LONG))
