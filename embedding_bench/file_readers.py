@@ -47,6 +47,34 @@ def _runaway(field, sep, width):
     return bool(middle) and all(len(row.split(sep)) == width for row in middle)
 
 
+def _refuse_bare_quotes_taken_as_quoting(path: Path, sep: str, quoting: dict, records: list[list[str]],
+                                         lines: list[int], names: list[str] | None) -> None:
+    """A TSV field wrapped in quotes that nothing in it needs (no tab, quote, newline, comma or
+    semicolon), in a column whose other fields go unquoted: no writer quotes like that, so the
+    quotes are the text's own (a tweet in quotes), and quoting: minimal would drop them. Each
+    record is compared with its raw line, where that line holds the record whole."""
+    with open_data(path, "r", newline="", encoding=quoting["encoding"]) as f:
+        raw = f.read().split("\n")
+    header = names if names is not None else [name.strip() for name in records[0]] if records else []
+    wrapped, plain = {}, set()
+    for record, line in zip(records[names is None:], lines[names is None:]):
+        fields = raw[line - 1].rstrip("\r").split(sep)
+        if len(fields) != len(record):
+            continue
+        for column, (field, value) in enumerate(zip(fields, record)):
+            if field == f'"{value}"' and value and not set(value) & {'"', "\t", ",", ";"}:
+                wrapped.setdefault(column, []).append((field, line))
+            elif field == value and value.strip():
+                plain.add(column)
+    for column in sorted(set(wrapped) & plain):
+        field, line = wrapped[column][0]
+        name = header[column] if column < len(header) else str(column + 1)
+        raise UserError(f"{path}: line {line}: the field {field!r} in column {name!r} is wrapped in quotes that "
+                        f"nothing in it needs, while other rows' fields there are not ({len(wrapped[column])} such "
+                        f"fields): quotes that are part of the text? Read as quoting they would be dropped; "
+                        f"set ingest.quoting: none to keep them, or remove them from the file")
+
+
 def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None = None
                    ) -> tuple[list[str], list[list[str]], list[int]]:
     """Records of a csv/tsv file with the csv module, so that each keeps the file line it starts
@@ -71,6 +99,8 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
                 start = reader.line_num + 1 + quoting.get("skip", 0)
         except csv.Error as e:
             raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
+    if sep == "\t" and quoting["mode"] != csv.QUOTE_NONE:
+        _refuse_bare_quotes_taken_as_quoting(path, sep, quoting, records, lines, names)
     header = list(names) if names is not None else (records.pop(0) if records else [])
     if names is None and lines:
         lines.pop(0)
@@ -144,6 +174,12 @@ def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int],
                     raise UserError(f"{path}: line {number} is not valid JSON ({e.msg}); ingest.format "
                                     f"jsonl reads one JSON object a line, or one JSON array of objects")
                 lines.append(number)
+    if len(records) == 1 and isinstance(records[0], dict) and records[0] and all(
+            isinstance(v, dict) for v in records[0].values()):  # a text's record holds its text
+        keys = ", ".join(map(repr, list(records[0])[:3]))
+        raise UserError(f"{path}: one JSON object of objects ({keys} ...), as pandas' to_json writes "
+                        f"by default (orient 'columns' or 'index'), not one object per text; write it "
+                        f"with df.to_json(path, orient='records', lines=True)")
     bad = next((line for record, line in zip(records, lines) if not isinstance(record, dict)), None)
     if bad is not None:
         raise UserError(f"{path}: {unit} {bad} is not a JSON object; each row must be an object "

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedding_bench.errors import UserError
+from embedding_bench.errors import UserError, note
 from embedding_bench.file_readers import at, read_file, require_column
 from embedding_bench.label_parsing import (as_text, check_label_names, label_names, parse_long,
                                            wide_labels)
@@ -174,6 +174,9 @@ def ingest(cfg: Ingest) -> Ingested:
     if cfg.max_chars:
         long = table["text"].str.len() > cfg.max_chars
         report["truncated_texts"] = int(long.sum())
+        if long.any():
+            note(f"{int(long.sum())} of {len(table)} texts are longer than ingest.max_chars "
+                 f"{cfg.max_chars} and were cut to it (counted in metrics/ingest.json: truncated_texts)")
         table.loc[long, "text"] = table.loc[long, "text"].str.slice(0, cfg.max_chars)
     _refuse_duplicate_ids(table)
     table = table.drop(columns=["_line", "_file"]).reset_index(drop=True)

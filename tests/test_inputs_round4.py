@@ -2,6 +2,7 @@
 and array syntax read as labels, a Windows file read as latin-1, a test file without its
 answers, a misspelt text key; and the messages for pandas' index, a repeated header, a blank cell."""
 
+import csv
 import gzip
 import json
 
@@ -153,3 +154,39 @@ def test_a_parquet_list_of_floats_is_refused(tmp_path):
     with pytest.raises(UserError, match=r"data.parquet: row 1, column 'labels': 0.0 in the labels \[0.0, 1.0, 0.0\] "
                                         + VECTOR):
         ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}, labels=LONG))
+
+
+@pytest.mark.parametrize("orient", ["columns", "index"])
+def test_pandas_default_to_json_is_told_how_to_write_records(tmp_path, orient):
+    pd.DataFrame({"id": [1, 2], "text": ["a", "b"], "joy": [1, 0], "sad": [0, 1]}).to_json(
+        tmp_path / "data.json", orient=orient)
+    with pytest.raises(UserError, match=r"data.json: one JSON object of objects .* as pandas' to_json writes by "
+                                        r"default .* df.to_json\(path, orient='records', lines=True\)"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.json"}))
+
+
+def test_cut_texts_are_said_on_the_console(tmp_path, capsys):
+    write(tmp_path, "data.csv", "id,text,joy,sad\n1,aaaaaaaaaa,1,0\n2,b,0,1\n")
+    result = ingest(ingest_cfg(tmp_path, max_chars=4))
+    assert result.table["text"].tolist() == ["aaaa", "b"] and result.report["truncated_texts"] == 1
+    assert "1 of 2 texts are longer than ingest.max_chars 4 and were cut to it" in capsys.readouterr().err
+
+
+def test_a_tsv_tweet_in_quotes_is_not_read_as_quoting(tmp_path):
+    """`"Be yourself"` in a TSV whose other texts go unquoted: the quotes are the tweet's own;
+    quoting: minimal dropped them without a word (and `""` became an empty text)."""
+    write(tmp_path, "data.tsv", 'id\ttext\tjoy\tsad\n1\t"Be yourself"\t0\t1\n2\tplain text\t1\t0\n3\tok\t1\t0\n')
+    with pytest.raises(UserError, match=r"data.tsv: line 2: the field '\"Be yourself\"' in column 'text' is "
+                                        r"wrapped in quotes that nothing in it needs.*set ingest.quoting: none"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
+    kept = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table["text"]
+    assert kept.tolist() == ['"Be yourself"', "plain text", "ok"]
+
+
+@pytest.mark.parametrize("style", [csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC, csv.QUOTE_MINIMAL])
+def test_tsv_writers_that_quote_consistently_still_read(tmp_path, style):
+    frame = pd.DataFrame({"id": [1, 2, 3], "text": ["a tweet", 'say "hi"', "tab\there"],
+                          "joy": [1, 0, 1], "sad": [0, 1, 0]})
+    frame.to_csv(tmp_path / "data.tsv", sep="\t", index=False, quoting=style)
+    table = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"})).table
+    assert table["text"].tolist() == ["a tweet", 'say "hi"', "tab\there"]
