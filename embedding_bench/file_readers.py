@@ -5,6 +5,7 @@ messages. Malformed files are refused with the line and the fix, never read half
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -293,6 +294,10 @@ def require_column(df: pd.DataFrame, column: str, path: Path, param: str) -> Non
         elif column.startswith("Unnamed:") and "" in found:
             hint = (" (pandas calls a column without a name in the header 'Unnamed: 0'; here its name "
                     "is empty: set ingest.id_column: '' to use it)")
+        elif param == "ingest.id_column" and (index := next(
+                (c for c in found if not c.strip() or re.fullmatch(r"Unnamed: \d+", c)), None)) is not None:
+            hint = (f" (the column {index!r} is an index pandas wrote: if it holds the ids, set "
+                    f"ingest.id_column: {index!r}; ingest.id_column: null numbers the rows instead)")
         raise UserError(f"{path}: no column {column!r} ({param}); columns found: {', '.join(found)}"
                         f"{hint}. Set {param} in params.yaml")
 

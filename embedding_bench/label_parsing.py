@@ -72,10 +72,13 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
         raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
     index = next((str(c) for c in columns if not str(c).strip() or re.fullmatch(r"Unnamed: \d+", str(c))), None)
     if not given and index is not None:
+        fix = (f"the ids are in {cfg.id_column!r}, so list the label columns in ingest.labels.columns, or "
+               f"remove that column" if cfg.id_column in df.columns else
+               f"if it holds the ids, set ingest.id_column: {index!r}; else list the label columns in "
+               f"ingest.labels.columns, or remove that column")
         raise UserError(f"{path}: the column {index!r} has no name of its own (an index written by pandas' "
                         f"to_csv without index=False?), and with ingest.labels.columns empty every "
-                        f"column but id and text is a label: if it holds the ids, set ingest.id_column: "
-                        f"{index!r}; else list the label columns there, or remove that column")
+                        f"column but id and text is a label: {fix}")
     values = df[columns].apply(lambda s: s.map(as_text).str.strip().str.lower())
     for missing_only in (True, False):  # an empty cell is named before any other bad value
         bad = values.isin(list(MISSING)) if missing_only else ~values.isin(list(WIDE_VALUES))

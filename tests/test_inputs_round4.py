@@ -135,7 +135,13 @@ def test_a_misspelt_text_key_is_refused_not_an_empty_text(tmp_path):
 @pytest.mark.parametrize("csv, message", [
     ("Unnamed: 0,id,text,joy,sad\n0,1,a,1,0\n1,2,b,0,1\n",  # pandas' index after read_csv, then to_csv
      r"the column 'Unnamed: 0' has no name of its own \(an index written by pandas' to_csv without "
-     r"index=False\?\).*set ingest.id_column: 'Unnamed: 0'"),
+     r"index=False\?\).*the ids are in 'id'"),
+    ("Unnamed: 0,text,joy,sad\n0,a,1,0\n1,b,0,1\n",
+     r"no column 'id' \(ingest.id_column\); columns found: Unnamed: 0, text, joy, sad \(the column 'Unnamed: 0' "
+     r"is an index pandas wrote: if it holds the ids, set ingest.id_column: 'Unnamed: 0'"),
+    (",id,text,joy,sad\n0,1,a,1,0\n1,2,b,0,1\n",  # pandas' index beside an id column
+     r"the column '' has no name of its own .*: the ids are in 'id', so list the label columns in "
+     r"ingest.labels.columns, or remove that column$"),
     ("id,text,joy,sad\n1,a,1,0\nid,text,joy,sad\n2,b,0,1\n",  # two exports joined with cat
      r"line 3, column 'joy' repeats the header \(files joined with their headers\?\); remove that line$"),
     ("id,text,joy,sad\n1,a,1,0\n2,b,,1\n",
@@ -143,9 +149,9 @@ def test_a_misspelt_text_key_is_refused_not_an_empty_text(tmp_path):
 ])
 def test_wide_layout_messages_name_the_real_cause(tmp_path, csv, message):
     write(tmp_path, "data.csv", csv)
-    with pytest.raises(UserError, match=message):
+    with pytest.raises(UserError, match=message) as refused:
         ingest(ingest_cfg(tmp_path))
-    assert "layout: long" not in message
+    assert "layout: long" not in str(refused.value)  # the long layout is not the cure for any of these
 
 
 def test_a_parquet_list_of_floats_is_refused(tmp_path):
