@@ -232,11 +232,11 @@ def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | Non
 
 
 def _refuse_odd_items(items: list[str], where: str, names: list[str] | None) -> None:
-    """A label listed twice in one cell is a 0/1 value per label read as ids or names ([0, 1, 0,
-    0] would be labels 0 and 1); a missing-value item (NA, None, NaN, -1) is no label's name
-    unless the names file lists it."""
+    """Numbers with one listed twice in a cell are a 0/1 value per label read as ids or names
+    ([0, 1, 0, 0] would be labels 0 and 1; a name listed twice, `joy,joy`, is one label); a
+    missing-value item (NA, None, NaN, -1) is no label's name unless the names file lists it."""
     repeated = next((x for x in items if items.count(x) > 1), None)
-    if repeated is not None:
+    if repeated is not None and all(x.isdigit() for x in items):
         raise UserError(f"{where}: the labels {items} name {repeated!r} more than once: a 0/1 value "
                         f"per label (a multi-hot vector)? The long layout reads the names or ids of "
                         f"the labels each text has, each once: write those (e.g. [1, 3]), or one 0/1 "

@@ -196,3 +196,8 @@ def test_tsv_writers_that_quote_consistently_still_read(tmp_path, style):
     frame.to_csv(tmp_path / "data.tsv", sep="\t", index=False, quoting=style)
     table = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"})).table
     assert table["text"].tolist() == ["a tweet", 'say "hi"', "tab\there"]
+
+
+def test_a_name_listed_twice_is_one_label(tmp_path):
+    write(tmp_path, "data.csv", 'id,text,labels\n1,a,"joy,joy"\n2,b,sad\n')
+    assert ingest(ingest_cfg(tmp_path, labels=LONG)).table[["joy", "sad"]].to_numpy().tolist() == [[1, 0], [0, 1]]
