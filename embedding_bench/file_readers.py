@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from embedding_bench.errors import UserError, note
+from embedding_bench.quotes import QUOTE_HINT, refuse_bare_quotes_taken_as_quoting, runaway
 from embedding_bench.sections import Ingest
-from embedding_bench.text_files import codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_c1_controls, refuse_utf8_read_as_other
+from embedding_bench.text_files import (codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_c1_controls,
+                                        refuse_utf8_read_as_other)
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
@@ -31,49 +33,6 @@ def _format(path: Path, fmt: str) -> str:
     except KeyError:
         raise UserError(f"{path}: cannot tell the format from the extension; set ingest.format "
                         f"to one of csv, tsv, jsonl, parquet") from None
-
-
-QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
-
-
-def _runaway(field, sep, width):
-    """Whether a quoted field that spans lines swallowed rows of their own: in a TSV, a field
-    holding both a tab and a line break (tweets hold neither); elsewhere, a field whose every
-    line between its first and last splits into exactly one field per column."""
-    if "\n" not in field:
-        return False
-    if sep == "\t" and "\t" in field:
-        return True
-    middle = field.split("\n")[1:-1]
-    return bool(middle) and all(len(row.split(sep)) == width for row in middle)
-
-
-def _refuse_bare_quotes_taken_as_quoting(path: Path, sep: str, quoting: dict, records: list[list[str]],
-                                         lines: list[int], names: list[str] | None) -> None:
-    """A TSV field wrapped in quotes that nothing in it needs (no tab, quote, newline, comma or
-    semicolon), in a column whose other fields go unquoted: no writer quotes like that, so the
-    quotes are the text's own (a tweet in quotes), and quoting: minimal would drop them. Each
-    record is compared with its raw line, where that line holds the record whole."""
-    with open_data(path, "r", newline="", encoding=quoting["encoding"]) as f:
-        raw = f.read().split("\n")
-    header = names if names is not None else [name.strip() for name in records[0]] if records else []
-    wrapped, plain = {}, set()
-    for record, line in zip(records[names is None:], lines[names is None:]):
-        fields = raw[line - 1].rstrip("\r").split(sep)
-        if len(fields) != len(record):
-            continue
-        for column, (field, value) in enumerate(zip(fields, record)):
-            if field == f'"{value}"' and value and not set(value) & {'"', "\t", ",", ";"}:
-                wrapped.setdefault(column, []).append((field, line))
-            elif field == value and value.strip():
-                plain.add(column)
-    for column in sorted(set(wrapped) & plain):
-        field, line = wrapped[column][0]
-        name = header[column] if column < len(header) else str(column + 1)
-        raise UserError(f"{path}: line {line}: the field {field!r} in column {name!r} is wrapped in quotes that "
-                        f"nothing in it needs, while other rows' fields there are not ({len(wrapped[column])} such "
-                        f"fields): quotes that are part of the text? Read as quoting they would be dropped; "
-                        f"set ingest.quoting: none to keep them, or remove them from the file")
 
 
 def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None = None
@@ -101,7 +60,7 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
         except csv.Error as e:
             raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
     if sep == "\t" and quoting["mode"] != csv.QUOTE_NONE:
-        _refuse_bare_quotes_taken_as_quoting(path, sep, quoting, records, lines, names)
+        refuse_bare_quotes_taken_as_quoting(path, sep, quoting, records, lines, names)
     header = list(names) if names is not None else (records.pop(0) if records else [])
     if names is None and lines:
         lines.pop(0)
@@ -120,7 +79,7 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
     width = len(header)
     trailing = {len(r) for r in records} if all(not any(r[width:]) for r in records) else set()
     for record, line in zip(records, lines):
-        if quoting["mode"] != csv.QUOTE_NONE and any(_runaway(field, sep, width) for field in record):
+        if quoting["mode"] != csv.QUOTE_NONE and any(runaway(field, sep, width) for field in record):
             raise UserError(f"{path}: line {line}: a quote (\") starts a field that runs over the next "
                             f"lines, which look like rows of their own; {QUOTE_HINT}")
         if len(record) < width or (len(record) > width and len(trailing) != 1):
@@ -132,15 +91,24 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
     return header, [record[:width] for record in records], lines
 
 
-def _wrapped_records(text: str) -> tuple[str, list] | None:
+def _wrapped_records(path: Path, text: str) -> tuple[str, list] | None:
     """(key, records) where the whole file is one JSON object whose only value is a list of
-    objects; None otherwise (JSON Lines of one record is an object with several keys)."""
+    objects; None otherwise (JSON Lines of one record is an object with several keys). The
+    layouts of pandas' to_json other than records (its default among them) are refused."""
     if not text.lstrip().startswith("{"):
         return None
     try:
         whole = json.loads(text)
     except json.JSONDecodeError:
         return None
+    values = list(whole.values()) if isinstance(whole, dict) else []
+    # orient columns/index: objects of objects (a text's record holds its text); split, table
+    if values and all(isinstance(v, dict) for v in values) or {"columns", "data"} <= set(whole) or \
+            {"schema", "data"} <= set(whole):
+        keys = ", ".join(map(repr, list(whole)[:3]))
+        raise UserError(f"{path}: one JSON object of objects or tables ({keys} ...), as pandas' to_json "
+                        f"writes them (by default, and with orient 'index', 'split' or 'table'), not one "
+                        f"object per text; write it with df.to_json(path, orient='records', lines=True)")
     if isinstance(whole, dict) and len(whole) == 1:
         (key, value), = whole.items()
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -153,7 +121,7 @@ def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int],
     the line, or for an array the element number, of each, and which of the two: line, record)."""
     with open_data(path, "r", encoding=encoding) as f:
         text = f.read()
-    wrapped = _wrapped_records(text)
+    wrapped = _wrapped_records(path, text)
     if wrapped is not None:  # {"data": [...]}: one key holding the records, as some APIs export
         key, records = wrapped
         note(f"{path}: the records are the list under {key!r}; read {len(records)} of them")
@@ -175,12 +143,6 @@ def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int],
                     raise UserError(f"{path}: line {number} is not valid JSON ({e.msg}); ingest.format "
                                     f"jsonl reads one JSON object a line, or one JSON array of objects")
                 lines.append(number)
-    if len(records) == 1 and isinstance(records[0], dict) and records[0] and all(
-            isinstance(v, dict) for v in records[0].values()):  # a text's record holds its text
-        keys = ", ".join(map(repr, list(records[0])[:3]))
-        raise UserError(f"{path}: one JSON object of objects ({keys} ...), as pandas' to_json writes "
-                        f"by default (orient 'columns' or 'index'), not one object per text; write it "
-                        f"with df.to_json(path, orient='records', lines=True)")
     bad = next((line for record, line in zip(records, lines) if not isinstance(record, dict)), None)
     if bad is not None:
         raise UserError(f"{path}: {unit} {bad} is not a JSON object; each row must be an object "
@@ -283,9 +245,9 @@ def require_column(df: pd.DataFrame, column: str, path: Path, param: str) -> Non
     is a misspelt key, not a missing value, so it is refused rather than read as empty."""
     absent = df.attrs.get("absent", {}).get(column)
     if absent:
+        empty = f' (write "{column}": [] for a text without labels)' if param == "ingest.labels.column" else ""
         raise UserError(f"{path}: {at(df, absent[0])} has no {column!r} key ({len(absent)} such records; "
-                        f"a misspelt key?); fix the records, or {param} if it names the wrong key "
-                        f"(write \"{column}\": [] or \"\" for an empty value)")
+                        f"a misspelt key?); fix the records, or {param} if it names the wrong key{empty}")
     if column not in df.columns:
         found = list(map(str, df.columns))
         hint = ""

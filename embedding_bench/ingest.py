@@ -14,8 +14,8 @@ import pandas as pd
 
 from embedding_bench.errors import UserError, note
 from embedding_bench.file_readers import at, read_file, require_column
-from embedding_bench.label_parsing import (as_text, check_label_names, label_names, parse_long,
-                                           wide_labels)
+from embedding_bench.label_cells import as_text
+from embedding_bench.label_parsing import check_label_names, label_names, parse_long, wide_labels
 from embedding_bench.sections import Ingest
 from embedding_bench.sources import resolve
 from embedding_bench.text import without_invisible

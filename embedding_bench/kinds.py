@@ -200,11 +200,17 @@ class FineTuned(FrozenFeatures):
         from embedding_bench import transformer_models
 
         bert = Bert.model_validate(config["bert"])
-        # predicted with transformers' default attention (sdpa where the model has it) whichever
-        # kernels it was trained with (config["attention"]): the same sums to rounding, and in
-        # float32 on a CPU about 1.4x faster than eager for prediction (bench/finetune_throughput.py),
-        # where eager's backward pass is the faster one for training
-        return self._assemble(transformer_models.load_model(bert, pretrained=False), config)
+        trained = config.get("attention", "sdpa")  # a model saved before it was a choice: sdpa
+        # `auto` trains with eager attention on a CPU (its backward pass is the faster there) and
+        # predicts with sdpa: the same sums to rounding, and in float32 faster for prediction
+        # (bench/finetune_throughput.py). A model without an sdpa kernel, or an attention the
+        # params name, predicts with the kernels it trained with.
+        if bert.finetune_attention == "auto" and trained != "sdpa":
+            try:
+                return self._assemble(transformer_models.load_model(bert, pretrained=False, attention="sdpa"), config)
+            except ValueError:  # transformers: this architecture has no sdpa attention
+                pass
+        return self._assemble(transformer_models.load_model(bert, pretrained=False, attention=trained), config)
 
     @staticmethod
     def _assemble(transformer: nn.Module, config: dict, autocast: torch.dtype | None = None) -> nn.Module:

@@ -3,11 +3,7 @@ or ids: a list cell, a list written as text, or names joined by a separator, wit
 label-names file), and the checks on label names that keep them apart and refuse a mis-parse.
 """
 
-import ast
-import io
-import json
 import re
-import tokenize
 import unicodedata
 from pathlib import Path
 
@@ -16,15 +12,11 @@ import pandas as pd
 
 from embedding_bench.errors import UserError
 from embedding_bench.file_readers import at, require_column
+from embedding_bench.label_cells import (MISSING, MISSING_ITEMS, WIDE_VALUES, as_text, label_items, label_name,
+                                         refuse_odd_items)
 from embedding_bench.sections import Ingest
 from embedding_bench.sources import resolve
 
-# Wide label values as exporters write them (pandas writes 0.0/1.0 after a missing cell).
-WIDE_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
-MISSING = {"", "nan", "none", "null", "<na>"}
-# Long-layout items that stand for no value: R's NA, pandas' NaN and None, Hugging Face's -1 for
-# a text nobody labelled. No label's name, unless the names file lists it.
-MISSING_ITEMS = (MISSING - {""}) | {"na", "n/a", "-1"}
 # Columns the pipeline's tables hold beside the labels: a label may not be named like one.
 RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels", "_line", "_file")
 # Characters that join several labels in one cell, when they are not ingest.labels.separator:
@@ -34,28 +26,6 @@ JOINERS = {"|": lambda parts: True, ";": lambda parts: True, ",": all, "/": all,
 # Characters no real label name holds: a label like `["joy"` or `{anger` is a list (JSON, Python,
 # a Postgres array) read as delimited text.
 MISPARSE = set("[]{}\"'")
-
-def invisible(text: str) -> list[str]:
-    """The characters of `text` a reader cannot see and a tokenizer may keep: control and format
-    characters (NUL, zero-width spaces and joiners, bidi marks), as U+XXXX."""
-    return sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")})
-
-
-def label_name(name: str, where: str) -> str:
-    """A label name as the pipeline keeps it: Unicode NFC (an é typed as e + accent and one typed
-    whole are one label), stripped; one holding invisible characters is refused, since it would
-    print like another label and be a different one."""
-    hidden = invisible(name)
-    if hidden:
-        raise UserError(f"{where}: label {name!r} holds invisible characters ({', '.join(hidden)}); "
-                        f"remove them from the data (or the names file)")
-    return unicodedata.normalize("NFC", name).strip()
-
-
-def as_text(value: object) -> str:
-    """A cell as text; a missing one (None, NaN, pandas' NA) as ""."""
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
-
 
 def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], np.ndarray]:
     """Label columns of 0/1 (or true/false, yes/no, 0.0/1.0): check every value, return
@@ -88,6 +58,9 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
             value = df.at[row, col]
             if missing_only:
                 what = "is empty (a missing label value); give every text 0 or 1 in every label column"
+            elif as_text(value).strip().casefold() in MISSING_ITEMS:  # R's NA, -1 for a text not scored
+                what = (f"is {value!r}, a missing label value; give every text 0 or 1 in every label "
+                        f"column, and remove texts nobody labelled")
             elif as_text(value).strip() == str(col):
                 what = "repeats the header (files joined with their headers?); remove that line"
             else:
@@ -119,87 +92,7 @@ def label_names(cfg: Ingest, root: Path) -> list[str] | None:
     if twice:
         raise UserError(f"{path}: the label-names file lists {twice} more than once; each line's "
                         f"place is its label's id (the first line is id 0), so each name must be there once")
-    # a cell `1` is the name "1" and, were the names 1..5, also the id of "2": which, nobody knows
-    mixed = next((name for i, name in enumerate(names) if name.isdigit() and int(name) < len(names)
-                  and names[int(name)] != name), None)
-    if mixed is not None:
-        raise UserError(f"{path}: the label-names file names a label {mixed!r}, a number that is also "
-                        f"the id of {names[int(mixed)]!r} (the first line is id 0), so a cell {mixed!r} could "
-                        f"mean either; give the labels names that are not numbers, or remove "
-                        f"ingest.labels.names_file to read the numbers as the names")
     return names
-
-
-def _written_list(text: str) -> list[str] | None:
-    """The items of a list of strings or numbers written as text, or None: JSON or a Python
-    repr (`["joy", "love"]`, `['joy', 'love']`, `[0, 3]`) or numpy's repr, which pandas' to_csv
-    writes for an array (`['joy' 'love']`, `[0 3]`: no commas, possibly over several lines).
-    Read token by token, not by literal_eval, which would join `'joy' 'love'` into 'joylove'."""
-    try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
-                  if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)]
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    if len(tokens) < 2 or tokens[0].string != "[" or tokens[-1].string != "]":
-        return None
-    inner = tokens[1:-1]
-    if any(t.string == "," for t in inner):  # item, item, ... (a trailing comma allowed)
-        items, commas = inner[0::2], inner[1::2]
-        if any(t.string != "," for t in commas):
-            return None
-    else:  # numpy: items separated by white space only
-        items = inner
-    if any(t.type not in (tokenize.STRING, tokenize.NUMBER) for t in items):
-        return None
-    try:
-        return [ast.literal_eval(t.string) for t in items]
-    except (ValueError, SyntaxError):  # an f-string or bytes prefix: not a name
-        return None
-
-
-def _item(x: object, cell: object, where: str) -> str:
-    """One item of a list of labels as text: a name, or a whole-number id. True/false or a
-    number with a decimal point is a value per label (a multi-hot or probability vector, as
-    Hugging Face's multi-label examples store them), which would read as ids or names: refused."""
-    if isinstance(x, (bool, np.bool_, float, np.floating)):
-        plain = lambda v: v.item() if isinstance(v, np.generic) else v  # noqa: E731 (numpy's repr: np.float64(0.0))
-        shown = cell if isinstance(cell, str) else [plain(v) for v in cell]
-        raise UserError(f"{where}: {plain(x)!r} in the labels {shown!r} is a value per label (a 0/1 or "
-                        f"probability vector?), not a label name or a whole-number id; write the "
-                        f"names or ids of the labels each text has (e.g. [1, 3]), or one 0/1 column "
-                        f"per label with ingest.labels.layout: wide")
-    return str(x)
-
-
-def label_items(cell: object, sep: str, where: str) -> list[str]:
-    """One cell of the long layout as a list of label strings: a list-typed cell (Parquet,
-    JSONL), a list written as text (see _written_list), or names/ids joined by the separator."""
-    if isinstance(cell, dict):  # {"joy": 1, "sad": 0}: the wide layout inside one JSON field
-        bad = {k: v for k, v in cell.items() if as_text(v).strip().lower() not in WIDE_VALUES}
-        if bad:
-            raise UserError(f"{where}: labels {cell!r} map names to values; {bad!r} are not 0/1 or "
-                            f"true/false")
-        return [label_name(str(k), where) for k, v in cell.items() if WIDE_VALUES[as_text(v).strip().lower()]]
-    if isinstance(cell, (list, tuple, np.ndarray)):
-        if any(x is None or (isinstance(x, float) and np.isnan(x)) for x in cell):
-            raise UserError(f"{where}: a null among the labels {list(cell)!r}; a text without a label "
-                            f"has an empty list, so remove the null (or give the label it stands for)")
-        return [label_name(item, where) for x in cell if (item := _item(x, cell, where)).strip()]
-    text = as_text(cell).strip()
-    if not text:
-        return []
-    if text.startswith("[") and text.endswith("]"):  # a list written as text by an exporter
-        try:
-            parsed = json.loads(text)
-            items = parsed if all(isinstance(x, (str, int, float)) for x in parsed) else None
-        except ValueError:
-            items = _written_list(text)
-        if items is None:
-            raise UserError(f"{where}: {text!r} looks like a list but is not a list of names or ids "
-                            f"(JSON, Python or numpy); write it as [\"a\", \"b\"] or as names "
-                            f"joined by ingest.labels.separator")
-        return [label_name(item, where) for x in items if (item := _item(x, text, where)).strip()]
-    return [label_name(s, where) for s in text.split(sep) if s.strip()]
 
 
 def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | None
@@ -208,44 +101,52 @@ def parse_long(df: pd.DataFrame, cfg: Ingest, path: Path, names: list[str] | Non
     the names a {label: 0/1} cell declares, 0 or 1 (a label none of the texts has is still one)."""
     column, sep = cfg.labels.column, cfg.labels.separator
     require_column(df, column, path, "ingest.labels.column")  # null is "no labels", a missing key a mistake
-    rows, declared = [], set()
+    cells, declared = [], set()
     for i, cell in df[column].items():
         where = f"{path}: {at(df, i)}, column {column!r}"
         items = label_items(cell, sep, where)
-        _refuse_odd_items(items, where, names)
+        refuse_odd_items(items, where, names)
         if isinstance(cell, dict):
             declared |= {label_name(str(k), where) for k in cell}
-        if names is not None:
-            resolved = []
-            for item in items:
-                if item in names:
-                    resolved.append(item)
-                elif item.isdigit() and int(item) < len(names):
-                    resolved.append(names[int(item)])
-                else:
-                    raise UserError(f"{path}: {at(df, i)}, column {column!r}: unknown "
-                                    f"label {item!r}; known labels are the {len(names)} names (or "
-                                    f"ids 0..{len(names) - 1}) of ingest.labels.names_file")
-            items = resolved
-        rows.append(items)
-    return rows, declared
+        cells.append((where, at(df, i), items))
+    if names is None:
+        return [items for _, _, items in cells], declared
+    return _resolve_ids(cells, names), declared
 
 
-def _refuse_odd_items(items: list[str], where: str, names: list[str] | None) -> None:
-    """Numbers with one listed twice in a cell are a 0/1 value per label read as ids or names
-    ([0, 1, 0, 0] would be labels 0 and 1; a name listed twice, `joy,joy`, is one label); a
-    missing-value item (NA, None, NaN, -1) is no label's name unless the names file lists it."""
-    repeated = next((x for x in items if items.count(x) > 1), None)
-    if repeated is not None and all(x.isdigit() for x in items):
-        raise UserError(f"{where}: the labels {items} name {repeated!r} more than once: a 0/1 value "
-                        f"per label (a multi-hot vector)? The long layout reads the names or ids of "
-                        f"the labels each text has, each once: write those (e.g. [1, 3]), or one 0/1 "
-                        f"column per label with ingest.labels.layout: wide")
-    marker = next((x for x in items if x.casefold() in MISSING_ITEMS and not (names and x in names)), None)
-    if marker is not None:
-        raise UserError(f"{where}: {marker!r} reads as a missing value, not a label: leave the cell "
-                        f"empty for a text without labels, and remove texts nobody labelled; if "
-                        f"{marker!r} is a label's name, list every name in ingest.labels.names_file")
+def _as_id(item: str, n_labels: int) -> int | None:
+    """A label id: ASCII digits below the number of labels (`²` is a digit int() cannot read)."""
+    return int(item) if item.isascii() and item.isdigit() and int(item) < n_labels else None
+
+
+def _resolve_ids(cells: list[tuple[str, str, list[str]]], names: list[str]) -> list[list[str]]:
+    """Each cell's labels (with where it is, for messages) as names, an id n being the names
+    file's n-th name (from 0). A name is read
+    as the name first (`042` of ICD codes stays `042`); a name that is also another label's id
+    (`1` where the names are 1..5) is refused where the column gives ids as well, since which
+    one it means there, nobody knows."""
+    position = {name: n for n, name in enumerate(names)}
+    as_id = [(row, x) for _, row, items in cells for x in items
+             if x not in position and _as_id(x, len(names)) is not None]
+    both = [(where, x) for where, _, items in cells for x in items
+            if x in position and _as_id(x, len(names)) not in (None, position[x])]
+    if as_id and both:
+        (where, item), (id_row, an_id) = both[0], as_id[0]
+        raise UserError(f"{where}: {item!r} is a label's name and the id of {names[int(item)]!r}, and "
+                        f"the column gives ids as well ({id_row}: {an_id!r}), so what {item!r} means is "
+                        f"ambiguous; write names only or ids only, or give the labels names that are not "
+                        f"numbers (ingest.labels.names_file)")
+    rows = []
+    for where, _, items in cells:
+        resolved = []
+        for item in items:
+            n = position.get(item, _as_id(item, len(names)))
+            if n is None:
+                raise UserError(f"{where}: unknown label {item!r}; known labels are the {len(names)} "
+                                f"names (or ids 0..{len(names) - 1}) of ingest.labels.names_file")
+            resolved.append(names[n])
+        rows.append(resolved)
+    return rows
 
 
 def check_label_names(labels: list[str], where: str, separator: str | None = None,

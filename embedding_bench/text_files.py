@@ -45,6 +45,9 @@ def refuse_utf8_read_as_other(path: Path, encoding: str) -> None:
                         f"set ingest.encoding: utf-8")
 
 
+UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def refuse_c1_controls(path: Path, encoding: str) -> None:
     """An ISO-8859 encoding (latin-1 ...) reads bytes 0x80-0x9F as invisible control characters;
     in real text they are Windows cp1252's dashes, quotes and euro sign (`\x96` is `–`): refused
@@ -56,9 +59,16 @@ def refuse_c1_controls(path: Path, encoding: str) -> None:
     found = re.search(rb"[\x80-\x9f]", data)
     if found:
         byte, line = found.group(), data.count(b"\n", 0, found.start()) + 1
-        raise UserError(f"{path}: line {line} holds the byte 0x{byte.hex()}, which "
-                        f"ingest.encoding {encoding!r} reads as an invisible control character and Windows' "
-                        f"cp1252 as {byte.decode('cp1252', 'replace')!r}: set ingest.encoding: cp1252 "
+        where = (f"{path}: line {line} holds the byte 0x{byte.hex()}, which ingest.encoding {encoding!r} "
+                 f"reads as an invisible control character")
+        utf8 = next((m for start in range(max(0, found.start() - 3), found.start())
+                     if (m := UTF8_CHARACTER.match(data, start)) and m.end() > found.start()), None)
+        if utf8:  # the byte is part of a UTF-8 character: cp1252 would misread the file too
+            raise UserError(f"{where}; the file also holds UTF-8 characters (e.g. "
+                            f"{utf8.group().decode('utf-8', 'replace')!r}): it mixes encodings; re-save it as UTF-8")
+        if byte in b"\x81\x8d\x8f\x90\x9d":  # bytes cp1252 leaves undefined too
+            raise UserError(f"{where}, and no Windows encoding reads it either; re-save the file as UTF-8")
+        raise UserError(f"{where} and Windows' cp1252 as {byte.decode('cp1252')!r}: set ingest.encoding: cp1252 "
                         f"(a Windows export), or re-save the file as UTF-8")
 
 

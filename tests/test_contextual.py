@@ -376,6 +376,11 @@ def test_the_cnn_over_a_finetuned_transformer_reads_zeros_for_padding_and_predic
     assert loaded_config["attention"] == "eager" and loaded.transformer.config._attn_implementation == "sdpa"
     inputs = experiment.inputs(config, {"train": table}, {})["train"][0]
     np.testing.assert_allclose(predict(loaded, inputs), predict(model, inputs), atol=2e-5)
+    chosen = make_params(embedding="bert", device="cpu", bert__model=tiny.model, bert__finetune=True,
+                         bert__max_length=16, bert__finetune_attention="eager")
+    model, config = experiment.new_model(chosen, ["happy"], {})
+    experiment.save(model, tmp_path / "eager", config)  # an attention the params name is kept
+    assert experiment.load(tmp_path / "eager")[0].transformer.config._attn_implementation == "eager"
 
 
 def test_finetuned_prediction_runs_the_transformer_on_texts_of_one_length(tiny, monkeypatch):

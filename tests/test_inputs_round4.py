@@ -88,14 +88,33 @@ def test_postgres_arrays_and_pipe_joined_labels_are_refused(tmp_path):
         "anger", "disgust", "fear", "joy", "love", "sadness"]
 
 
-def test_numbers_as_label_names_that_are_also_ids_are_refused(tmp_path):
+def test_numbers_as_label_names_that_are_also_ids_are_refused_where_ids_are_used(tmp_path):
     write(tmp_path, "names.txt", "1\n2\n3\n4\n5\n")  # cell 1: the name "1", or the id of "2"?
     write(tmp_path, "data.csv", "id,text,labels\n1,a,0\n2,b,1\n")
-    with pytest.raises(UserError, match=r"names.txt: the label-names file names a label '1', a number that "
-                                        r"is also the id of '2' \(the first line is id 0\)"):
+    with pytest.raises(UserError, match=r"data.csv: line 3, column 'labels': '1' is a label's name and the id "
+                                        r"of '2', and the column gives ids as well \(line 2: '0'\)"):
         ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "names.txt"}))
     write(tmp_path, "names.txt", "0\n1\n2\n")  # each number its own id: nothing to mix up
     assert ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "names.txt"})).labels == ["0", "1", "2"]
+    # ICD-9 codes by name: 99 and 042 stay names, though they are also the ids of other codes
+    codes = ["99", "E836", "4019", "042"] + [f"{c}" for c in range(100, 196)]
+    write(tmp_path, "names.txt", "\n".join(codes) + "\n")
+    write(tmp_path, "data.csv", 'id,text,labels\n1,a,"042,4019"\n2,b,99\n3,c,"4019,4019,E836"\n')
+    table = ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "names.txt"})).table
+    assert table[["042", "4019", "99", "E836"]].to_numpy().tolist() == [[1, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 1]]
+    write(tmp_path, "names.txt", "\u2460\n\u00b2\n")  # digits int() cannot read: names, no crash
+    write(tmp_path, "data.csv", "id,text,labels\n1,a,\u00b2\n2,b,\u2460\n")
+    assert ingest(ingest_cfg(tmp_path, labels={**LONG, "names_file": "names.txt"})).labels == ["\u2460", "\u00b2"]
+
+
+def test_repeated_ids_and_decimal_codes(tmp_path):
+    write(tmp_path, "data.csv", 'id,text,labels\n1,a,"3,3,27"\n2,b,27\n')  # a repeat among ids: one label
+    assert ingest(ingest_cfg(tmp_path, labels=LONG)).labels == ["27", "3"]
+    write(tmp_path, "data.jsonl", jsonl([{"id": 1, "text": "a", "labels": [401.9, 428.0]},
+                                         {"id": 2, "text": "b", "labels": ["401.9"]}]))
+    with pytest.raises(UserError, match=r"line 1, column 'labels': 401.9 in the labels \[401.9, 428.0\] is a "
+                                        r"number with a decimal point, no label id.*write such codes as strings"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.jsonl"}, labels=LONG))
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "iso-8859-15"])
@@ -162,12 +181,13 @@ def test_a_parquet_list_of_floats_is_refused(tmp_path):
         ingest(ingest_cfg(tmp_path, files={"all": "data.parquet"}, labels=LONG))
 
 
-@pytest.mark.parametrize("orient", ["columns", "index"])
-def test_pandas_default_to_json_is_told_how_to_write_records(tmp_path, orient):
+@pytest.mark.parametrize("orient, indent", [("columns", None), ("index", None), ("columns", 2),
+                                           ("split", None), ("table", 2)])
+def test_pandas_default_to_json_is_told_how_to_write_records(tmp_path, orient, indent):
     pd.DataFrame({"id": [1, 2], "text": ["a", "b"], "joy": [1, 0], "sad": [0, 1]}).to_json(
-        tmp_path / "data.json", orient=orient)
-    with pytest.raises(UserError, match=r"data.json: one JSON object of objects .* as pandas' to_json writes by "
-                                        r"default .* df.to_json\(path, orient='records', lines=True\)"):
+        tmp_path / "data.json", orient=orient, indent=indent)
+    with pytest.raises(UserError, match=r"data.json: one JSON object of objects or tables .* as pandas' to_json "
+                                        r"writes them .* df.to_json\(path, orient='records', lines=True\)"):
         ingest(ingest_cfg(tmp_path, files={"all": "data.json"}))
 
 
@@ -183,7 +203,8 @@ def test_a_tsv_tweet_in_quotes_is_not_read_as_quoting(tmp_path):
     quoting: minimal dropped them without a word (and `""` became an empty text)."""
     write(tmp_path, "data.tsv", 'id\ttext\tjoy\tsad\n1\t"Be yourself"\t0\t1\n2\tplain text\t1\t0\n3\tok\t1\t0\n')
     with pytest.raises(UserError, match=r"data.tsv: line 2: the field '\"Be yourself\"' in column 'text' is "
-                                        r"wrapped in quotes that nothing in it needs.*set ingest.quoting: none"):
+                                        r"wrapped in quotes no writer would add, while other texts there go "
+                                        r"unquoted.*set ingest.quoting: none"):
         ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
     kept = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table["text"]
     assert kept.tolist() == ['"Be yourself"', "plain text", "ok"]
@@ -201,3 +222,36 @@ def test_tsv_writers_that_quote_consistently_still_read(tmp_path, style):
 def test_a_name_listed_twice_is_one_label(tmp_path):
     write(tmp_path, "data.csv", 'id,text,labels\n1,a,"joy,joy"\n2,b,sad\n')
     assert ingest(ingest_cfg(tmp_path, labels=LONG)).table[["joy", "sad"]].to_numpy().tolist() == [[1, 0], [0, 1]]
+
+
+@pytest.mark.parametrize("tsv", [
+    'id\ttext\tjoy\tsad\n1\t"so happy"\t1\t0\n2\tNA\t0\t1\n3\t"so sad"\t0\t1\n',  # R write.table, NA
+    'id\ttext\tjoy\tsad\n1\t"so happy today"\t1\t0\n2\tUgh\t0\t1\n',  # Perl Text::CSV quote_space
+    'id\ttext\tjoy\tsad\n1\t" leading space"\t1\t0\n2\tplain text\t0\t1\n',  # Go: a leading space
+    'id\ttext\tjoy\tsad\n1\t"#happy day"\t1\t0\n2\tplain text\t0\t1\n',  # Commons CSV: a leading #
+    'id\ttext\tjoy\tsad\n1\t"so happy"\t1\t0\n2\t2020\t0\t1\n',  # LibreOffice: numbers unquoted
+    'id\ttext\tjoy\tsad\r1\thello world\t1\t0\r2\tplain\t0\t1\r',  # old Mac line ends (was a crash)
+])
+def test_tsv_writers_that_quote_by_content_still_read(tmp_path, tsv):
+    write(tmp_path, "data.tsv", tsv)
+    texts = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"})).table["text"].tolist()
+    assert len(texts) >= 2 and not any(t.startswith('"') for t in texts)
+
+
+@pytest.mark.parametrize("value", ["NA", "-1"])
+def test_a_missing_marker_in_the_wide_layout_is_said_so(tmp_path, value):
+    write(tmp_path, "data.csv", f"id,text,toxic,insult\n1,a,1,0\n2,b,{value},{value}\n")
+    with pytest.raises(UserError, match=rf"line 3, column 'toxic' is '{value}', a missing label value; give "
+                                        r"every text 0 or 1 in every label column, and remove texts nobody labelled$"):
+        ingest(ingest_cfg(tmp_path))
+
+
+def test_a_mostly_utf8_file_with_a_latin1_byte_is_not_sent_to_cp1252(tmp_path):
+    (tmp_path / "data.csv").write_bytes("id,text,joy,sad\n1,caf\u00e9 \u2013 nice,1,0\n2,".encode("utf-8")
+                                        + b"na\xefve,0,1\n")
+    with pytest.raises(UserError, match=r"line 2 holds the byte 0x80, .* the file also holds UTF-8 characters "
+                                        r"\(e.g. '\u2013'\): it mixes encodings; re-save it as UTF-8"):
+        ingest(ingest_cfg(tmp_path, encoding="latin-1"))
+    (tmp_path / "data.csv").write_bytes(b"id,text,joy,sad\n1,a\x81b,1,0\n2,c,0,1\n")
+    with pytest.raises(UserError, match=r"holds the byte 0x81, .*and no Windows encoding reads it either"):
+        ingest(ingest_cfg(tmp_path, encoding="latin-1"))

@@ -1,0 +1,61 @@
+"""A delimited file's quotes, told apart from the quotes its texts hold: tweets often start
+with `"` or are wrapped in quotes, which a csv reader with quoting would take as its own and
+drop, or read as a field running over the rows that follow."""
+
+import re
+from pathlib import Path
+
+from embedding_bench.errors import UserError
+from embedding_bench.text_files import open_data
+
+QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
+
+
+def runaway(field, sep, width):
+    """Whether a quoted field that spans lines swallowed rows of their own: in a TSV, a field
+    holding both a tab and a line break (tweets hold neither); elsewhere, a field whose every
+    line between its first and last splits into exactly one field per column."""
+    if "\n" not in field:
+        return False
+    if sep == "\t" and "\t" in field:
+        return True
+    middle = field.split("\n")[1:-1]
+    return bool(middle) and all(len(row.split(sep)) == width for row in middle)
+
+
+def _quoted_for_no_reason(value: str) -> bool:
+    """A text of several words that writers quote for nothing but its spaces (Perl's Text::CSV
+    does): no tab, quote, newline, comma or semicolon in it, no white space at an end (Go quotes
+    a leading space), no first character up to `#` (Apache Commons CSV quotes a leading `#`)."""
+    return (" " in value and value == value.strip() and value[0] > "#"
+            and not set(value) & {'"', "\t", "\n", "\r", ",", ";"})
+
+
+def refuse_bare_quotes_taken_as_quoting(path: Path, sep: str, quoting: dict, records: list[list[str]],
+                                        lines: list[int], names: list[str] | None) -> None:
+    """A TSV text wrapped in quotes for no reason a writer has, in a column where texts of
+    several words go unquoted: no writer quotes like that, so the quotes are the text's own (a
+    tweet in quotes), which quoting: minimal would drop. Writers that quote by content (R's
+    write.table quotes every string but NA, Perl's every field with a space, LibreOffice every
+    text but numbers, Go a leading space, Apache Commons CSV a leading `#`) read as before. Each
+    record is compared with its raw line where that line holds the record whole."""
+    with open_data(path, "r", newline="", encoding=quoting["encoding"]) as f:
+        raw = re.split(r"\r\n|\r|\n", f.read())  # the line ends the csv module counts
+    header = names if names is not None else [name.strip() for name in records[0]] if records else []
+    wrapped, plain = {}, set()
+    for record, line in zip(records[names is None:], lines[names is None:]):
+        fields = raw[line - 1].split(sep) if line <= len(raw) else []
+        if len(fields) != len(record):
+            continue
+        for column, (field, value) in enumerate(zip(fields, record)):
+            if field == f'"{value}"' and _quoted_for_no_reason(value):
+                wrapped.setdefault(column, []).append((field, line))
+            elif field == value and " " in value.strip():  # words unquoted (Perl quotes these; R, not NA)
+                plain.add(column)
+    for column in sorted(set(wrapped) & plain):
+        field, line = wrapped[column][0]
+        name = header[column] if column < len(header) else str(column + 1)
+        raise UserError(f"{path}: line {line}: the field {field!r} in column {name!r} is wrapped in quotes "
+                        f"no writer would add, while other texts there go unquoted ({len(wrapped[column])} "
+                        f"such fields): quotes that are part of the text? Read as quoting they would be "
+                        f"dropped; set ingest.quoting: none to keep them, or remove them from the file")
