@@ -11,11 +11,11 @@
 # OPTIONS=1 adds, 3 seeds each, every option on its own against the comparison's default head:
 # label tokens without LCA, LCA on the CNN head, layer-wise learning-rate decay 0.9, and the
 # mean of the last 4 layers; and their paired tests against the CNN head.
-# Time, measured with random batches (before bert.finetune_batching: by_length, about 1.4x
-# faster a run: 9 minutes on 2 cores with avx512_bf16, 13 before): one fine-tune (5 epochs over 6,154 tweets) 18-21
-# minutes alone on 2 AVX2-only cores (up to 49 beside other work), so about 2 h for the six runs, plus a few minutes
-# per tuned_global re-evaluation (evaluate and probe only); OPTIONS=1 about 4 h more. Minutes on
-# a GPU (`device: auto` uses one).
+# Time: 62:41 at commit 0e11c43 on 2 cores with AMX (a fine-tune 7-8 minutes, a tuned_global
+# re-evaluation about 1; docs/benchmarks.md "Prediction and whole runs"); with random batches,
+# before bert.finetune_batching: by_length, a fine-tune took 18-21 minutes alone on 2 AVX2-only
+# cores and 11-12 with avx512_bf16, about 2 h for the script. OPTIONS=1 adds 15 fine-tunes.
+# Minutes on a GPU (`device: auto` uses one).
 set -euo pipefail
 DEFAULT_WORK=/tmp/semeval-best
 source "$(dirname "$0")/semeval_common.sh"
