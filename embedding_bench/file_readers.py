@@ -4,6 +4,7 @@ messages. Malformed files are refused with the line and the fix, never read half
 """
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -47,20 +48,22 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
     csv.field_size_limit(2**31 - 1)  # texts are cut to ingest.max_chars later, and counted
     records, lines = [], []
     with open_data(path, "r", newline="", encoding=quoting["encoding"]) as f:
-        for _ in range(quoting.get("skip", 0)):  # a `sep=;` line
-            f.readline()
-        reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"], strict=True)
-        start = 1 + quoting.get("skip", 0)
-        try:
-            for record in reader:
-                if any(field.strip() for field in record):
-                    records.append(record)
-                    lines.append(start)
-                start = reader.line_num + 1 + quoting.get("skip", 0)
-        except csv.Error as e:
-            raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
+        text = f.read()  # read once: the quote check below compares records with their raw lines
+    f = io.StringIO(text, newline="")
+    for _ in range(quoting.get("skip", 0)):  # a `sep=;` line
+        f.readline()
+    reader = csv.reader(f, delimiter=sep, quoting=quoting["mode"], strict=True)
+    start = 1 + quoting.get("skip", 0)
+    try:
+        for record in reader:
+            if any(field.strip() for field in record):
+                records.append(record)
+                lines.append(start)
+            start = reader.line_num + 1 + quoting.get("skip", 0)
+    except csv.Error as e:
+        raise UserError(f"{path}: line {start}: malformed quoting ({e}); {QUOTE_HINT}") from None
     if sep == "\t" and quoting["mode"] != csv.QUOTE_NONE:
-        refuse_bare_quotes_taken_as_quoting(path, sep, quoting, records, lines, names)
+        refuse_bare_quotes_taken_as_quoting(path, text, sep, records, lines, names)
     header = list(names) if names is not None else (records.pop(0) if records else [])
     if names is None and lines:
         lines.pop(0)

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from embedding_bench.errors import UserError
-from embedding_bench.text_files import open_data
 
 QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
 
@@ -31,16 +30,15 @@ def _quoted_for_no_reason(value: str) -> bool:
             and not set(value) & {'"', "\t", "\n", "\r", ",", ";"})
 
 
-def refuse_bare_quotes_taken_as_quoting(path: Path, sep: str, quoting: dict, records: list[list[str]],
+def refuse_bare_quotes_taken_as_quoting(path: Path, text: str, sep: str, records: list[list[str]],
                                         lines: list[int], names: list[str] | None) -> None:
     """A TSV text wrapped in quotes for no reason a writer has, in a column where texts of
     several words go unquoted: no writer quotes like that, so the quotes are the text's own (a
     tweet in quotes), which quoting: minimal would drop. Writers that quote by content (R's
     write.table quotes every string but NA, Perl's every field with a space, LibreOffice every
     text but numbers, Go a leading space, Apache Commons CSV a leading `#`) read as before. Each
-    record is compared with its raw line where that line holds the record whole."""
-    with open_data(path, "r", newline="", encoding=quoting["encoding"]) as f:
-        raw = re.split(r"\r\n|\r|\n", f.read())  # the line ends the csv module counts
+    record is compared with its raw line of `text` (the file), where that line holds it whole."""
+    raw = re.split(r"\r\n|\r|\n", text)  # the line ends the csv module counts
     header = names if names is not None else [name.strip() for name in records[0]] if records else []
     wrapped, plain = {}, set()
     for record, line in zip(records[names is None:], lines[names is None:]):
