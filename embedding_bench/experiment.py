@@ -48,10 +48,14 @@ def save(model: nn.Module, folder: Path, config: dict) -> None:
     })
 
 
+def saved_config(folder: Path) -> dict:
+    """The config of a model saved by save(), without its weights."""
+    return json.loads(Path(folder, CONFIG).read_text())
+
+
 def load(folder: Path, device: str = "cpu") -> tuple[nn.Module, dict]:
     """(model in eval mode on `device`, config) from a folder written by save()."""
-    folder = Path(folder)
-    config = json.loads((folder / CONFIG).read_text())
+    config = saved_config(folder)
     model = kind(config).rebuild(config)
-    model.load_state_dict(load_file(str(folder / WEIGHTS)))
+    model.load_state_dict(load_file(str(Path(folder, WEIGHTS))))
     return model.to(device).eval(), config

@@ -13,7 +13,7 @@ splits), predicts new texts (a probe's perturbed ones), says which tokens it kno
 it; experiment.py makes, saves and loads the configured experiment's model with them.
 
 The BERT-family kinds import transformers where they use it, not at the top: a word-vector run's
-train, evaluate and probe stages never load it (about two seconds each); so do fastText's kind
+train, predict and probe stages never load it (about two seconds each); so do fastText's kind
 (gensim) and the linear probe (scikit-learn), for the other kinds' runs.
 """
 

@@ -24,13 +24,12 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from embedding_bench import experiment, metrics
+from embedding_bench import experiment, metrics, probabilities
 from embedding_bench.rules import decide
 from embedding_bench.schema import Params
 from embedding_bench.sections import Probe, Variant
 from embedding_bench.text import (CAMEL, CONTENT_SLICES, HASHTAG, MENTION, TYPOGRAPHIC, URL,
                                   Preprocessor, content_slices)
-from embedding_bench.training import predict
 
 AUXILIARIES = ("am|is|are|was|were|do|does|did|can|could|will|would|should|must|have|has|had|"
                "might|may")
@@ -202,24 +201,37 @@ def _perturbed_probs(model: nn.Module, config: dict, test: pd.DataFrame, texts: 
     return changed, moved, probs
 
 
-def run(p: Params, model: nn.Module, config: dict, test: pd.DataFrame, dirs: dict, rule: dict,
-        device: str = "cpu") -> tuple[dict, dict]:
-    """(probes report, slices report) for a trained model on its test table (the preprocessed
-    table: `original_text`, `tokens`, `text`, labels). `rule`: thresholds.json's content."""
+def perturbed(p: Params, model: nn.Module, config: dict, test: pd.DataFrame, base: np.ndarray,
+              dirs: dict, device: str = "cpu") -> pd.DataFrame:
+    """The model's work of the probes (the predict stage runs it): for each perturbation of the
+    test table (the preprocessed table: `id`, `original_text`, `tokens`, `text`), each test text
+    in order with whether its raw text and its model input changed, and its probabilities
+    (`base`, the unperturbed test probabilities, where its input did not change)."""
+    prep, raw = Preprocessor(p.variant), test["original_text"].tolist()
+    rows = []
+    for name, texts in perturb(raw, perturbations(p), p.probe).items():
+        changed, moved, probs = _perturbed_probs(model, config, test, texts, prep, base, dirs, device)
+        rows.append(probabilities.table(test["id"], probs, config["labels"], perturbation=np.array(
+            [name] * len(test), dtype=object), changed=changed, moved=moved))
+    return pd.concat(rows, ignore_index=True)
+
+
+def run(config: dict, test: pd.DataFrame, base: np.ndarray, perturbed_probs: pd.DataFrame,
+        dirs: dict, rule: dict) -> tuple[dict, dict]:
+    """(probes report, slices report) of a trained model (`config`, its model.json) on its test
+    table, from its test probabilities `base` and what `perturbed` gave; `rule`: thresholds.json's
+    content. No model runs here, so a new decision rule costs no prediction."""
     labels = config["labels"]
     y = test[labels].to_numpy()
     rule = {"thresholds": np.array([rule["thresholds"][label] for label in labels]),
             "at_least_one": bool(rule["at_least_one"])}
-    kind = experiment.kind(config)
-    base = predict(model, kind.inputs(config, test, "test", dirs))
     base_pred = decide(base, rule["thresholds"], rule["at_least_one"])
-    prep, raw = Preprocessor(p.variant), test["original_text"].tolist()
     original = metrics.summary(y, base_pred)
     report = {"original": {"test": {k: original[k] for k in ("jaccard", "f1_micro", "f1_macro")}},
               "perturbations": {}}
-    for name, texts in perturb(raw, perturbations(p), p.probe).items():
-        changed, moved, probs = _perturbed_probs(model, config, test, texts, prep, base, dirs, device)
-        report["perturbations"][name] = effect(labels, y, base, probs, changed, moved, rule)
-    known, definition = kind.known(config, dirs)
-    masks = slice_masks(raw, test["tokens"].tolist(), known)
+    for name, df in perturbed_probs.groupby("perturbation", sort=False):
+        report["perturbations"][name] = effect(labels, y, base, probabilities.matrix(df, labels),
+                                               df["changed"].to_numpy(), df["moved"].to_numpy(), rule)
+    known, definition = experiment.kind(config).known(config, dirs)
+    masks = slice_masks(test["original_text"].tolist(), test["tokens"].tolist(), known)
     return report, slices(labels, y, base_pred, masks, {**SLICE_DEFINITIONS, "unknown_words": definition})

@@ -27,7 +27,7 @@ def test_every_embedding_path_runs_on_the_gpu_and_twice_gives_the_same_metrics(p
     if path != "bert-logreg":  # the linear probe fits with scikit-learn, on the CPU by design
         assert "on cuda" in out, out  # the train stage names the device its model ran on
     first = (repo / "metrics" / "metrics.json").read_text()
-    again = run([DVC, "repro", "--force", "--single-item", "train"], repo).stdout + run(
-        [DVC, "repro", "--force", "--single-item", "evaluate"], repo).stdout
-    assert "Running stage 'train'" in again and "Running stage 'evaluate'" in again
+    again = "".join(run([DVC, "repro", "--force", "--single-item", stage], repo).stdout
+                    for stage in ("train", "predict", "evaluate"))
+    assert all(f"Running stage '{stage}'" in again for stage in ("train", "predict", "evaluate"))
     assert json.loads((repo / "metrics" / "metrics.json").read_text()) == json.loads(first)

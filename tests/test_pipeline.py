@@ -42,7 +42,7 @@ def test_repro_exp_run_and_metrics_diff(pipeline_base, pipeline_repo):
     repo, out = pipeline_repo, pipeline_base["repro"]  # the first run, from nothing
     assert "WARNING" not in out + pipeline_base["stderr"]  # e.g. no "'data/contextual' is empty"
     assert sorted(stages_run(out)) == sorted(
-        ["ingest", "split", "download", "embed", "features", "train", "evaluate", "probe", "baseline",
+        ["ingest", "split", "download", "embed", "features", "train", "predict", "evaluate", "probe", "baseline",
          "headline"]
         + [f"{stage}@{v}" for stage in ("preprocess", "diagnose") for v in ("raw", "light", "full")])
     m = read(repo, "metrics.json")
@@ -80,8 +80,21 @@ def test_repro_exp_run_and_metrics_diff(pipeline_base, pipeline_repo):
     assert stages_run(run([DVC, "repro"], repo).stdout) == []  # everything up to date
     assert up_to_date(repo)
 
+    # a new decision rule is scored from the probabilities predict stored: no model runs again
+    # (the TF-IDF baseline, under the same rule, is refitted: it takes a second)
+    params = YAML().load(repo / "params.yaml")
+    params["evaluate"]["threshold"] = "tuned_global"
+    YAML().dump(params, repo / "params.yaml")
+    assert sorted(stages_run(run([DVC, "repro"], repo).stdout, model_only=True)) == ["baseline", "evaluate", "probe"]
+    assert len(set(read(repo, "thresholds.json")["thresholds"].values())) == 1
+    assert read(repo, "probes.json")["original"]["test"] == {
+        k: read(repo, "metrics.json")["test"][k] for k in ("jaccard", "f1_micro", "f1_macro")}
+    run("git checkout -- params.yaml", repo)  # back to 0.5: DVC's run cache restores its scores
+    assert "Stage 'evaluate' is cached" in run([DVC, "repro"], repo).stdout and up_to_date(repo)
+    assert read(repo, "metrics.json") == m
+
     exp = run([DVC, "exp", "run", "-S", "embedding=random"], repo).stdout
-    assert sorted(stages_run(exp, model_only=True)) == ["embed", "evaluate", "features", "probe", "train"]
+    assert sorted(stages_run(exp, model_only=True)) == ["embed", "evaluate", "features", "predict", "probe", "train"]
     diff = run([DVC, "metrics", "diff", "--md"], repo).stdout
     assert "test.jaccard" in diff and "metrics/metrics.json" in diff
     assert "perturbations.negation.flip_rate" in diff and "metrics/slices.json" in diff  # the why, diffed
@@ -165,7 +178,7 @@ def test_variant_defined_only_in_params_with_glove_multichannel(pipeline_repo):
     out = run([DVC, "exp", "run", "-S", "preprocessing=mine", "-S", "embedding=glove",
                "-S", "cnn.mode=multichannel"], repo).stdout
     assert sorted(stages_run(out, model_only=True)) == ["baseline", "diagnose@mine", "embed",
-                                                        "evaluate", "features",
+                                                        "evaluate", "features", "predict",
                                                         "preprocess@mine", "probe", "train"]
     assert read(repo, "preprocess/mine.json")["mine"]["train"]["texts"] == 216
     embed = read(repo, "embed.json")
@@ -199,7 +212,7 @@ def test_bert_frozen_deterministic_interruptible_and_finetuned_reusing_upstream(
     result = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.batch_size=1"], repo)
     out = result.stdout
     assert "is empty" not in result.stdout + result.stderr  # data/features holds a note, not nothing
-    assert sorted(stages_run(out, model_only=True)) == ["embed", "evaluate", "features", "probe", "train"]
+    assert sorted(stages_run(out, model_only=True)) == ["embed", "evaluate", "features", "predict", "probe", "train"]
     features = read(repo, "features.json")
     assert features["computed"] == 1 and features["width"] == 384
     assert features["train"]["texts"] == 216
@@ -223,7 +236,7 @@ def test_bert_frozen_deterministic_interruptible_and_finetuned_reusing_upstream(
 
     out = run([DVC, "exp", "run", "-S", "embedding=bert", "-S", "bert.finetune=true",
                "-S", "bert.finetune_epochs=1"], repo).stdout
-    assert stages_run(out, model_only=True) == ["features", "train", "evaluate", "probe"]
+    assert stages_run(out, model_only=True) == ["features", "train", "predict", "evaluate", "probe"]
     assert read(repo, "features.json") == {"computed": 0}  # skipped, not faked
     assert '"kind": "finetune"' in (repo / "models" / "model.json").read_text()
     assert 0.0 <= read(repo, "metrics.json")["test"]["jaccard"] <= 1.0

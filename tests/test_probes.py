@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 import torch
 from conftest import make_params
-from embedding_bench import probes
+from embedding_bench import experiment, fileio, probabilities, probes
 from embedding_bench.cnn import WordCNN
+from embedding_bench.errors import UserError
 from embedding_bench.sections import Probe
 from embedding_bench.text import Preprocessor
+from embedding_bench.training import predict
 
 
 @pytest.mark.parametrize("text, negated", [
@@ -99,16 +101,23 @@ def word_setup(tmp_path, vectors):
               "n_words": len(words) + 2, "dim": 8}
     torch.manual_seed(0)
     model = WordCNN(vectors(len(words) + 2, 8), len(labels), "static", **head).eval()
-    test = pd.DataFrame({"original_text": texts, "tokens": tokens, "text": [" ".join(t) for t in tokens],
+    test = pd.DataFrame({"id": [f"t{i}" for i in range(len(texts))], "original_text": texts, "tokens": tokens, "text": [" ".join(t) for t in tokens],
                          "joy": [0, 1, 0, 0, 1], "sadness": [1, 0, 0, 1, 0]})
     rule = {"thresholds": {"joy": 0.5, "sadness": 0.5}, "at_least_one": 0}
     return p, model, config, test, {"features": str(tmp_path), "contextual": str(tmp_path)}, rule
 
 
+def probe(p, model, config, test, dirs, rule):
+    """What the predict and probe stages do in a row: the model's probabilities on the test texts
+    and their perturbed copies, then the report from those alone."""
+    base = predict(model, experiment.kind(config).inputs(config, test, "test", dirs))
+    return probes.run(config, test, base, probes.perturbed(p, model, config, test, base, dirs), dirs, rule)
+
+
 def test_a_model_that_ignores_its_input_never_flips(tmp_path):
     # all-zero static vectors: every convolution sees zeros, so the output is the biases alone
     p, model, config, test, dirs, rule = word_setup(tmp_path, torch.zeros)
-    report, sliced = probes.run(p, model, config, test, dirs, rule)
+    report, sliced = probe(p, model, config, test, dirs, rule)
     for name, result in report["perturbations"].items():
         assert result["flip_rate"] == 0.0 and result["mean_abs_prob_change"] == 0.0, name
     assert report["perturbations"]["negation"]["texts_changed"] == 3  # the texts did change
@@ -118,10 +127,43 @@ def test_a_model_that_ignores_its_input_never_flips(tmp_path):
 
 def test_a_model_that_reads_its_input_moves_with_the_perturbations(tmp_path):
     p, model, config, test, dirs, rule = word_setup(tmp_path, lambda n, d: torch.randn(n, d) * 3)
-    report, _ = probes.run(p, model, config, test, dirs, rule)
+    report, _ = probe(p, model, config, test, dirs, rule)
     negation = report["perturbations"]["negation"]
     assert negation["mean_abs_prob_change"] > 0
     assert negation["inputs_changed"] == negation["texts_changed"] == 3
     unchanged = report["perturbations"]["hashtags_split"]  # `light` splits hashtags already
     assert unchanged["texts_changed"] == 1 and unchanged["inputs_changed"] == 0
     assert unchanged["flip_rate"] == unchanged["mean_abs_prob_change"] == 0.0
+
+
+def test_stored_probabilities_give_the_same_report_and_a_new_rule_needs_no_model(tmp_path):
+    p, model, config, test, dirs, rule = word_setup(tmp_path, lambda n, d: torch.randn(n, d) * 3)
+    labels = config["labels"]
+    base = predict(model, experiment.kind(config).inputs(config, test, "test", dirs))
+    perturbed = probes.perturbed(p, model, config, test, base, dirs)
+    assert perturbed["perturbation"].unique().tolist()[:2] == ["negation", "emoji_removed"]
+    assert len(perturbed) == len(test) * perturbed["perturbation"].nunique()
+    fileio.write_tables(tmp_path / "probs", {"test": probabilities.table(test["id"], base, labels),
+                                             "perturbed": perturbed}, labels)
+    stored = probabilities.read(tmp_path / "probs", {"test": test, "perturbed": test}, labels)
+    assert np.array_equal(probabilities.matrix(stored["test"], labels), base)  # float32, bit for bit
+    direct = probes.run(config, test, base, perturbed, dirs, rule)
+    assert probes.run(config, test, probabilities.matrix(stored["test"], labels), stored["perturbed"],
+                      dirs, rule) == direct
+    del model  # a new decision rule from the same files: every text predicted positive
+    always = {"thresholds": {label: 1e-9 for label in labels}, "at_least_one": 0}
+    report, _ = probes.run(config, test, base, stored["perturbed"], dirs, always)
+    assert all(r["flip_rate"] == 0.0 for r in report["perturbations"].values())
+    assert report["original"]["test"]["jaccard"] == pytest.approx(test[labels].to_numpy().sum() / (2 * len(test)))
+
+
+@pytest.mark.parametrize("other", ["reordered", "fewer", "labels"])
+def test_probabilities_of_other_texts_or_labels_are_refused(tmp_path, other):
+    labels, test = ["joy", "sadness"], pd.DataFrame({"id": ["a", "b", "c"]})
+    fileio.write_tables(tmp_path, {"test": probabilities.table(test["id"], np.eye(3, 2, dtype=np.float32), labels)},
+                        labels)
+    texts = {"reordered": test.iloc[::-1], "fewer": test.iloc[:2]}.get(other, test)
+    with pytest.raises(UserError, match=r"test\.parquet holds the probabilities of other texts or labels.*"
+                                        r"dvc repro predict"):
+        probabilities.read(tmp_path, {"test": texts}, ["sadness", "joy"] if other == "labels" else labels)
+    assert probabilities.read(tmp_path, {"test": test}, labels)["test"]["id"].tolist() == ["a", "b", "c"]
