@@ -22,12 +22,17 @@ def runaway(field, sep, width):
     return bool(middle) and all(len(row.split(sep)) == width for row in middle)
 
 
-def _quoted_for_no_reason(value: str) -> bool:
+# Characters some writer quotes a field for (a comma or semicolon: the delimiter it may have
+# been exported for), unless the column's unquoted texts hold them too: then its writer does not.
+MAYBE_REASONS = frozenset(",;")
+
+
+def _quoted_for_no_reason(value: str, reasons: frozenset) -> bool:
     """A text of several words that writers quote for nothing but its spaces (Perl's Text::CSV
-    does): no tab, quote, newline, comma or semicolon in it, no white space at an end (Go quotes
-    a leading space), no first character up to `#` (Apache Commons CSV quotes a leading `#`)."""
+    does): no tab, quote, newline or other of `reasons` in it, no white space at an end (Go
+    quotes a leading space), no first character up to `#` (Apache Commons CSV quotes a `#`)."""
     return (" " in value and value == value.strip() and value[0] > "#"
-            and not set(value) & {'"', "\t", "\n", "\r", ",", ";"})
+            and not set(value) & ({'"', "\t", "\n", "\r"} | reasons))
 
 
 def refuse_bare_quotes_taken_as_quoting(path: Path, text: str, sep: str, records: list[list[str]],
@@ -36,24 +41,29 @@ def refuse_bare_quotes_taken_as_quoting(path: Path, text: str, sep: str, records
     several words go unquoted: no writer quotes like that, so the quotes are the text's own (a
     tweet in quotes), which quoting: minimal would drop. Writers that quote by content (R's
     write.table quotes every string but NA, Perl's every field with a space, LibreOffice every
-    text but numbers, Go a leading space, Apache Commons CSV a leading `#`) read as before. Each
-    record is compared with its raw line of `text` (the file), where that line holds it whole."""
+    text but numbers, Go a leading space, Apache Commons CSV a leading `#`, others a comma or
+    semicolon unless the column's unquoted texts hold one) read as before. Each record is
+    compared with its raw line of `text` (the file), where that line holds it whole."""
     raw = re.split(r"\r\n|\r|\n", text)  # the line ends the csv module counts
     header = names if names is not None else [name.strip() for name in records[0]] if records else []
-    wrapped, plain = {}, set()
+    wrapped, plain = {}, {}  # column -> its quoted fields; column -> MAYBE_REASONS its plain texts hold
     for record, line in zip(records[names is None:], lines[names is None:]):
         fields = raw[line - 1].split(sep) if line <= len(raw) else []
         if len(fields) != len(record):
             continue
         for column, (field, value) in enumerate(zip(fields, record)):
-            if field == f'"{value}"' and _quoted_for_no_reason(value):
-                wrapped.setdefault(column, []).append((field, line))
+            if field == f'"{value}"':
+                wrapped.setdefault(column, []).append((field, value, line))
             elif field == value and " " in value.strip():  # words unquoted (Perl quotes these; R, not NA)
-                plain.add(column)
-    for column in sorted(set(wrapped) & plain):
-        field, line = wrapped[column][0]
+                plain.setdefault(column, set()).update(MAYBE_REASONS & set(value))
+    for column in sorted(set(wrapped) & set(plain)):
+        reasons = MAYBE_REASONS - plain[column]
+        found = [(field, line) for field, value, line in wrapped[column] if _quoted_for_no_reason(value, reasons)]
+        if not found:
+            continue
+        field, line = found[0]
         name = header[column] if column < len(header) else str(column + 1)
         raise UserError(f"{path}: line {line}: the field {field!r} in column {name!r} is wrapped in quotes "
-                        f"no writer would add, while other texts there go unquoted ({len(wrapped[column])} "
+                        f"no writer would add, while other texts there go unquoted ({len(found)} "
                         f"such fields): quotes that are part of the text? Read as quoting they would be "
                         f"dropped; set ingest.quoting: none to keep them, or remove them from the file")

@@ -210,6 +210,24 @@ def test_a_tsv_tweet_in_quotes_is_not_read_as_quoting(tmp_path):
     assert kept.tolist() == ['"Be yourself"', "plain text", "ok"]
 
 
+@pytest.mark.parametrize("sep_char", [",", ";"])
+def test_a_quoted_tsv_tweet_with_a_comma_is_its_own_where_unquoted_texts_hold_commas(tmp_path, sep_char):
+    """A writer may quote a field for a comma or semicolon; not this file's, whose unquoted texts
+    hold them: so `"Wait{c} what"` keeps its quotes (quoting: minimal dropped them silently)."""
+    write(tmp_path, "data.tsv", f'id\ttext\tjoy\tsad\n1\t"Wait{sep_char} what"\t0\t1\n'
+                                f'2\tyes{sep_char} it is\t1\t0\n3\tok\t1\t0\n')
+    with pytest.raises(UserError, match=rf"line 2: the field '\"Wait{sep_char} what\"' in column 'text' is wrapped"):
+        ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
+    kept = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table["text"]
+    assert kept.tolist()[0] == f'"Wait{sep_char} what"'
+
+
+def test_a_tsv_writer_that_quotes_fields_with_commas_still_reads(tmp_path):
+    write(tmp_path, "data.tsv", 'id\ttext\tjoy\tsad\n1\t"Wait, what"\t0\t1\n2\tplain text\t1\t0\n')
+    assert ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"})).table["text"].tolist() == ["Wait, what",
+                                                                                              "plain text"]
+
+
 @pytest.mark.parametrize("style", [csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC, csv.QUOTE_MINIMAL])
 def test_tsv_writers_that_quote_consistently_still_read(tmp_path, style):
     frame = pd.DataFrame({"id": [1, 2, 3], "text": ["a tweet", 'say "hi"', "tab\there"],
