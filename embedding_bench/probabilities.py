@@ -31,14 +31,19 @@ def matrix(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
 def read(folder: Union[str, Path], texts: dict[str, pd.DataFrame], labels: list[str]
          ) -> dict[str, pd.DataFrame]:
     """The stored tables of `folder` that `texts` names, each checked against the preprocessed
-    split it was predicted for (its ids in order, once or per perturbation, and `labels`): a
-    folder from another run of the pipeline is refused rather than scored against other texts."""
+    split it was predicted for (its ids in order, once, or once per perturbation in a table of
+    perturbations, and `labels`): a folder missing, or from another run of the pipeline, is
+    refused rather than scored against other texts."""
+    again = "run `dvc repro predict` (or the predict stage by hand) again"
+    missing = [Path(folder, f) for f in [fileio.LABELS_FILE, *(f"{name}.parquet" for name in texts)]
+               if not Path(folder, f).is_file()]
+    if missing:
+        raise UserError(f"{missing[0]} does not exist: the predict stage writes it; {again}")
     tables, stored_labels = fileio.read_tables(folder, list(texts))
     for name, df in tables.items():
-        ids, stored = texts[name]["id"].to_numpy(), df["id"].to_numpy()
-        copies = len(stored) // max(len(ids), 1)
-        if stored_labels != labels or not np.array_equal(stored, np.tile(ids, copies)):
+        ids = texts[name]["id"].to_numpy()
+        groups = [g["id"] for _, g in df.groupby("perturbation", sort=False)] if "perturbation" in df else [df["id"]]
+        if stored_labels != labels or not all(np.array_equal(g.to_numpy(), ids) for g in groups):
             raise UserError(f"{Path(folder, name + '.parquet')} holds the probabilities of other "
-                            f"texts or labels than the preprocessed split it is read with: run "
-                            f"`dvc repro predict` (or the predict stage by hand) again")
+                            f"texts or labels than the preprocessed split it is read with: {again}")
     return tables

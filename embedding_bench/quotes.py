@@ -46,7 +46,7 @@ def refuse_bare_quotes_taken_as_quoting(path: Path, text: str, sep: str, records
     compared with its raw line of `text` (the file), where that line holds it whole."""
     raw = re.split(r"\r\n|\r|\n", text)  # the line ends the csv module counts
     header = names if names is not None else [name.strip() for name in records[0]] if records else []
-    wrapped, plain = {}, {}  # column -> its quoted fields; column -> MAYBE_REASONS its plain texts hold
+    wrapped, plain = {}, {}  # column -> its quoted fields; column -> {MAYBE_REASONS char: a line it is unquoted}
     for record, line in zip(records[names is None:], lines[names is None:]):
         fields = raw[line - 1].split(sep) if line <= len(raw) else []
         if len(fields) != len(record):
@@ -55,15 +55,20 @@ def refuse_bare_quotes_taken_as_quoting(path: Path, text: str, sep: str, records
             if field == f'"{value}"':
                 wrapped.setdefault(column, []).append((field, value, line))
             elif field == value and " " in value.strip():  # words unquoted (Perl quotes these; R, not NA)
-                plain.setdefault(column, set()).update(MAYBE_REASONS & set(value))
+                seen = plain.setdefault(column, {})
+                for char in MAYBE_REASONS & set(value):
+                    seen.setdefault(char, line)
     for column in sorted(set(wrapped) & set(plain)):
-        reasons = MAYBE_REASONS - plain[column]
+        reasons = MAYBE_REASONS - set(plain[column])
         found = [(field, line) for field, value, line in wrapped[column] if _quoted_for_no_reason(value, reasons)]
         if not found:
             continue
         field, line = found[0]
         name = header[column] if column < len(header) else str(column + 1)
+        held = sorted(c for c in plain[column] if c in field)
+        why = "".join(f" (a {'comma' if c == ',' else 'semicolon'} is no reason: line {plain[column][c]} holds "
+                      f"one unquoted)" for c in held)
         raise UserError(f"{path}: line {line}: the field {field!r} in column {name!r} is wrapped in quotes "
-                        f"no writer would add, while other texts there go unquoted ({len(found)} "
+                        f"no writer would add{why}, while other texts there go unquoted ({len(found)} "
                         f"such fields): quotes that are part of the text? Read as quoting they would be "
                         f"dropped; set ingest.quoting: none to keep them, or remove them from the file")

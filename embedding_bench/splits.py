@@ -1,6 +1,7 @@
 """Train/val/test splits: given splits are kept; the rest is carved by iterative multilabel
 stratification (Sechidis et al. 2011, the iterative-stratification package) with a seed.
-Validation always comes out of the training data; test is only ever read by evaluate."""
+Validation always comes out of the training data; no choice (early stopping, thresholds, rules)
+ever reads the test split."""
 
 import numpy as np
 import pandas as pd

@@ -216,7 +216,10 @@ def test_a_quoted_tsv_tweet_with_a_comma_is_its_own_where_unquoted_texts_hold_co
     hold them: so `"Wait{c} what"` keeps its quotes (quoting: minimal dropped them silently)."""
     write(tmp_path, "data.tsv", f'id\ttext\tjoy\tsad\n1\t"Wait{sep_char} what"\t0\t1\n'
                                 f'2\tyes{sep_char} it is\t1\t0\n3\tok\t1\t0\n')
-    with pytest.raises(UserError, match=rf"line 2: the field '\"Wait{sep_char} what\"' in column 'text' is wrapped"):
+    name = {",": "comma", ";": "semicolon"}[sep_char]
+    with pytest.raises(UserError, match=rf"line 2: the field '\"Wait{sep_char} what\"' in column 'text' is wrapped "
+                                        rf"in quotes no writer would add \(a {name} is no reason: line 3 holds one "
+                                        r"unquoted\), while other texts there go unquoted"):
         ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}))
     kept = ingest(ingest_cfg(tmp_path, files={"all": "data.tsv"}, quoting="none")).table["text"]
     assert kept.tolist()[0] == f'"Wait{sep_char} what"'

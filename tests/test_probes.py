@@ -157,13 +157,20 @@ def test_stored_probabilities_give_the_same_report_and_a_new_rule_needs_no_model
     assert report["original"]["test"]["jaccard"] == pytest.approx(test[labels].to_numpy().sum() / (2 * len(test)))
 
 
-@pytest.mark.parametrize("other", ["reordered", "fewer", "labels"])
+@pytest.mark.parametrize("other", ["reordered", "fewer", "twice", "labels"])
 def test_probabilities_of_other_texts_or_labels_are_refused(tmp_path, other):
     labels, test = ["joy", "sadness"], pd.DataFrame({"id": ["a", "b", "c"]})
-    fileio.write_tables(tmp_path, {"test": probabilities.table(test["id"], np.eye(3, 2, dtype=np.float32), labels)},
-                        labels)
+    stored = pd.concat([test, test]) if other == "twice" else test  # twice: only perturbations repeat ids
+    fileio.write_tables(tmp_path, {"test": probabilities.table(
+        stored["id"], np.eye(len(stored), 2, dtype=np.float32), labels)}, labels)
     texts = {"reordered": test.iloc[::-1], "fewer": test.iloc[:2]}.get(other, test)
     with pytest.raises(UserError, match=r"test\.parquet holds the probabilities of other texts or labels.*"
                                         r"dvc repro predict"):
         probabilities.read(tmp_path, {"test": texts}, ["sadness", "joy"] if other == "labels" else labels)
-    assert probabilities.read(tmp_path, {"test": test}, labels)["test"]["id"].tolist() == ["a", "b", "c"]
+    if other != "twice":
+        assert probabilities.read(tmp_path, {"test": test}, labels)["test"]["id"].tolist() == ["a", "b", "c"]
+
+
+def test_probabilities_not_yet_predicted_are_refused_with_the_stage_to_run(tmp_path):
+    with pytest.raises(UserError, match=r"labels.json does not exist: the predict stage writes it; run `dvc repro predict`"):
+        probabilities.read(tmp_path, {"test": pd.DataFrame({"id": ["a"]})}, ["joy"])
