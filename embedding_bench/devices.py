@@ -2,6 +2,7 @@
 torch sees, and bfloat16 where the hardware computes it natively."""
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -38,7 +39,7 @@ def pick_device(name: str = "auto") -> str:
 def pick_dtype(name: str, device: str) -> torch.dtype:
     """auto: bfloat16 where the hardware computes it natively (about 2x faster here), else float32."""
     if name == "auto":
-        native = torch.cuda.is_bf16_supported() if device == "cuda" else cpu_has_bf16()
+        native = torch.cuda.is_bf16_supported() if device.startswith("cuda") else cpu_has_bf16()
         return torch.bfloat16 if native else torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
 
@@ -49,3 +50,13 @@ def pick_attention(name: str, device: str) -> str:
     if name == "auto":
         return "sdpa" if device.startswith("cuda") else "eager"
     return name
+
+
+def to_device(x: Any, device: Any) -> Any:
+    """A batch (a tensor, or a dict of them) on `device`. For a GPU it is pinned first, so the
+    copy is asynchronous and overlaps the compute already queued; on a CPU nothing is copied."""
+    if isinstance(x, dict):
+        return {k: to_device(v, device) for k, v in x.items()}
+    if torch.device(device).type == "cuda":
+        x = x.pin_memory()
+    return x.to(device, non_blocking=True)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from embedding_bench import devices
 from embedding_bench.batching import epoch_plan
 from embedding_bench.errors import UserError, warn
 from embedding_bench.sections import Train
@@ -62,16 +63,6 @@ def make_reproducible(seed: int) -> None:
     torch.set_num_threads(len(os.sched_getaffinity(0)))
 
 
-def to_device(x: Any, device: Any) -> Any:
-    """A batch (a tensor, or a dict of them) on `device`. For a GPU it is pinned first, so the
-    copy is asynchronous and overlaps the compute already queued; on a CPU nothing is copied."""
-    if isinstance(x, dict):
-        return {k: to_device(v, device) for k, v in x.items()}
-    if torch.device(device).type == "cuda":
-        x = x.pin_memory()
-    return x.to(device, non_blocking=True)
-
-
 def model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
@@ -86,7 +77,8 @@ def batches(inputs: Any, y: np.ndarray, batch_size: int, device: Any = "cpu",
     """(inputs, labels) batches on `device`: the texts of each `plan` batch (batching.epoch_plan),
     or every `batch_size` texts in order."""
     for idx in in_order(len(inputs), batch_size) if plan is None else plan:
-        yield to_device(inputs.batch(idx), device), to_device(torch.from_numpy(y[idx]).float(), device)
+        yield (devices.to_device(inputs.batch(idx), device),
+               devices.to_device(torch.from_numpy(y[idx]).float(), device))
 
 
 def epoch_plans(inputs: Any, cfg: FitOptions, seed: int) -> list[list[np.ndarray]]:
@@ -124,7 +116,7 @@ def in_order_logits(model: nn.Module, inputs: Any, batch_size: int) -> Iterator[
     device, plan = model_device(model), in_order(len(inputs), batch_size)
     if not (hasattr(model, "states") and hasattr(inputs, "lengths")):
         for idx in plan:
-            yield idx, model(to_device(inputs.batch(idx), device))
+            yield idx, model(devices.to_device(inputs.batch(idx), device))
         return
     lengths, start = inputs.lengths, 0
     while start < len(plan):  # a pass: in-order batches holding up to STATES_PER_PASS word pieces
@@ -136,7 +128,7 @@ def in_order_logits(model: nn.Module, inputs: Any, batch_size: int) -> Iterator[
         states = {}
         for s in range(0, len(longest_first), batch_size):
             idx = longest_first[s:s + batch_size]
-            out = model.states(to_device(inputs.batch(idx), device))
+            out = model.states(devices.to_device(inputs.batch(idx), device))
             states.update((i, out[row, :lengths[i]]) for row, i in enumerate(idx))
         for idx in plan[start:end]:  # each padded to its longest text by pad_sequence
             yield idx, model.head([nn.utils.rnn.pad_sequence([states[i] for i in idx], batch_first=True)])
@@ -184,7 +176,8 @@ def evaluate_loss(model: nn.Module, inputs: Any, y: np.ndarray, batch_size: int)
     loss = torch.nn.BCEWithLogitsLoss(reduction="sum")
     model.eval()
     with torch.inference_mode():  # summed on the device in float64: one host sync, not one a batch
-        total = sum(loss(logits.float(), to_device(torch.from_numpy(y[idx]).float(), logits.device)).double()
+        total = sum(loss(logits.float(), devices.to_device(torch.from_numpy(y[idx]).float(),
+                                                           logits.device)).double()
                     for idx, logits in in_order_logits(model, inputs, batch_size))
     return float(total) / y.size
 

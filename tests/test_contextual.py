@@ -70,6 +70,30 @@ def test_a_texts_features_do_not_depend_on_its_batch(tiny, tmp_path):
     np.testing.assert_allclose(batched.flat[:len(direct)], direct, atol=2e-3)
 
 
+def test_writes_overlapping_the_next_batch_store_every_batch_once_and_in_place(tiny, tmp_path):
+    # 60 batches of 2 (the writer thread's pages are released after the 50th) against one batch
+    texts = [f"{t} {i}" for i in range(20) for t in TEXTS][:120]
+    model, tok = load(tiny)
+    token_features.extract(model, tok, texts, changed(tiny, batch_size=2), tmp_path / "many", overlap=True)
+    token_features.extract(model, tok, texts, changed(tiny, batch_size=len(texts)), tmp_path / "one", overlap=False)
+    many, one = TokenFeatures(tmp_path / "many", 1), TokenFeatures(tmp_path / "one", 1)
+    assert np.array_equal(many.offsets, one.offsets)
+    assert not (np.abs(many.flat).sum(axis=1) == 0).any()  # no row left unwritten
+    np.testing.assert_allclose(many.flat, one.flat, atol=2e-3)
+
+
+def test_a_failing_write_fails_the_extraction(tiny, tmp_path, monkeypatch):
+    model, tok = load(tiny)
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(token_features, "_store", full_disk)
+    for overlap in (True, False):
+        with pytest.raises(OSError, match="No space left"):
+            token_features.extract(model, tok, TEXTS, tiny, tmp_path / "f", overlap=overlap)
+        assert not (tmp_path / "f.offsets.npy").exists()
+
+
 def test_bfloat16_close_to_float32_and_layer_mean(tiny, tmp_path):
     _, tok = load(tiny)
     token_features.extract(load(tiny)[0], tok, TEXTS, tiny, tmp_path / "f32")

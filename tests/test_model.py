@@ -77,7 +77,8 @@ def test_mode_names():
 def test_batches_follow_the_device_they_are_asked_for():
     """Inputs and labels of a batch both land on the model's device (the GPU crash was labels
     left on the CPU); checked with PyTorch's meta device, which needs no GPU."""
-    from embedding_bench.training import batches, to_device
+    from embedding_bench.devices import to_device
+    from embedding_bench.training import batches
 
     ids = TokenIds([["a", "b"], ["b"], ["a"]], ["<pad>", "<unk>", "a", "b"], max_len=5, min_len=3)
     y = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
