@@ -37,7 +37,7 @@ def extract(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: S
     Returns throughput figures. With `overlap`, each batch's features are written by a second
     thread while the model computes the next batch (from a GPU, copied to pinned memory without
     waiting for it). None (the stage's): on a GPU only; on a CPU, where the writing thread shares
-    the model's cores, it measured no faster (0.94x and 1.01x, bench/bert_throughput.py, 2 cores)."""
+    the model's cores, it measured no faster (0.94-1.03x in 3 runs of bench/bert_throughput.py, 2 cores)."""
     overlap = torch.device(device).type == "cuda" if overlap is None else overlap
     ids = encode_texts(tokenizer, texts, cfg.max_length)
     lengths = np.array([len(x) for x in ids], dtype=np.int64)
