@@ -4,8 +4,8 @@ files opened memory-mapped, so training reads only the batch it needs. A text's 
 by its length.
 
 Extraction is fast on CPU: fast tokenizer in one call, texts sorted by length and padded per
-batch (little padding), torch.inference_mode, bfloat16 where the CPU has native support; the
-writes of one batch overlap the next batch's compute.
+batch (little padding), torch.inference_mode, bfloat16 where the CPU has native support. On a
+GPU, the writes of one batch overlap the next batch's compute.
 """
 
 import mmap
