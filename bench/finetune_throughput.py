@@ -5,7 +5,7 @@ tweets, the same model (the packaged MiniLM) and the same number format:
    layer, forward) in float32 and bfloat16: the roofline;
 2. this pipeline's fine-tuning (embedding_bench.training, the Kim CNN head, AdamW, bert.dtype
    auto) for one epoch, with each batching: `random` (every 32 texts in a random order, padded
-   to the longest), `by_length` (batching.py) and `by_length` with a token budget;
+   to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default);
 3. a peer: the plain loop of the Hugging Face course (AutoModelForSequenceClassification with
    problem_type multi_label_classification, DataCollatorWithPadding, a shuffled DataLoader of 32,
    AdamW, a linear schedule), under the same torch.autocast dtype (what Trainer's bf16=True does on
@@ -39,7 +39,8 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--texts", type=int, default=1024)
     ap.add_argument("--tsv", type=Path, default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
     ap.add_argument("--rounds", type=int, default=2, help="measurements of each configuration")
-    ap.add_argument("--max-tokens", type=int, default=2048, help="the token budget of the third batching")
+    ap.add_argument("--max-tokens", type=int, default=2048,
+                    help="the token budget of the fourth batching (bert.finetune_batch_tokens: auto's)")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     return ap.parse_args()
 
@@ -239,9 +240,9 @@ def main(args: argparse.Namespace):
         "random, sdpa, AdamW loop (before)": lambda: pipeline_epoch(p, texts, y, dtype, False, attention="sdpa",
                                                                     fused=False),
         "random, eager, fused AdamW": lambda: pipeline_epoch(p, texts, y, dtype, False),
-        "by_length (the default)": lambda: pipeline_epoch(p, texts, y, dtype, True),
-        f"by_length, {args.max_tokens} tokens a batch": lambda: pipeline_epoch(p, texts, y, dtype, True,
-                                                                            args.max_tokens),
+        f"by_length, {p.bert.finetune_batch_size} texts a batch": lambda: pipeline_epoch(p, texts, y, dtype, True),
+        f"by_length, {args.max_tokens} tokens a batch (default)": lambda: pipeline_epoch(
+            p, texts, y, dtype, True, args.max_tokens),
         "peer: transformers loop": lambda: peer_epoch(p, texts, y, dtype)}
     # each measured `--rounds` times, round-robin, and the fastest kept: a shared machine's
     # interference slows a run, it never speeds one up

@@ -243,7 +243,7 @@ class FineTuned(FrozenFeatures):
                           max_epochs=b.finetune_epochs, patience=t.patience, lca_weight=t.lca_weight,
                           accumulate=b.accumulate, transformer_lr=b.transformer_lr,
                           layer_decay=b.layer_decay, by_length=b.finetune_batching == "by_length",
-                          max_tokens=b.finetune_batch_tokens or None, fused=True,
+                          max_tokens=b.batch_tokens, fused=True,
                           schedule=lambda optimizer, steps: get_linear_schedule_with_warmup(
                               optimizer, int(b.warmup * steps), steps),
                           rate_params="bert.head_lr and bert.transformer_lr")

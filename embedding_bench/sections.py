@@ -5,7 +5,7 @@ Strict ("fifty" is no int, "1" no number), closed (an unknown key is a typo) and
 was validated is what every stage reads).
 """
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
@@ -15,6 +15,7 @@ from embedding_bench.param_checks import (Fraction, LocalPath, OptionalLocalPath
 from embedding_bench.rules import TUNED, threshold_setting
 
 CNN_MODES = ("auto", "rand", "static", "non_static", "multichannel")
+AUTO_BATCH_TOKENS = 2048  # on SemEval's tweets 1.3x faster than 32 texts, as good (docs/results.md)
 
 
 def info(description: str, **constraints: Any) -> Any:
@@ -201,14 +202,14 @@ class Bert(Section):
     transformer_lr: PositiveReal = info("fine-tuning: the transformer's learning rate (AdamW) ...")
     head_lr: PositiveReal = info("... and the head's")
     warmup: Fraction = info("fine-tuning: share of steps with a linear warm-up, then linear decay")
-    finetune_batch_size: Positive = info("fine-tuning: texts per batch")
+    finetune_batch_size: Positive = info("fine-tuning: texts per batch where no token budget applies")
     finetune_batching: Literal["random", "by_length"] = info(
         "fine-tuning: random (every finetune_batch_size texts of a random order) | by_length (texts "
         "of similar length together, so little padding: a random order sorted by length in pools of "
         "50 batches, the batches then shuffled; seeded)")
-    finetune_batch_tokens: Annotated[int, Field(ge=0)] = info(
-        "fine-tuning with by_length: > 0 fills each batch with as many texts as fit this many word "
-        "pieces, padding included, instead of finetune_batch_size texts (0: off)")
+    finetune_batch_tokens: Union[Literal["auto"], Annotated[int, Field(ge=0)]] = info(
+        "fine-tuning with by_length: as many texts a batch as fit this many word pieces, padding "
+        f"included, not finetune_batch_size texts: auto ({AUTO_BATCH_TOKENS}) | a number | 0 (off)")
     finetune_attention: Literal["auto", "eager", "sdpa"] = info(
         "fine-tuning: the transformer's attention kernels: auto (eager on a CPU, where it measured "
         "fastest for short texts; sdpa on a GPU) | eager | sdpa (transformers' default)")
@@ -232,14 +233,21 @@ class Bert(Section):
         if self.finetune and self.head == "logreg":  # the probe reads stored, frozen features
             raise ValueError("head 'logreg' is the linear probe of frozen features; set "
                              "bert.finetune: false, or head: cnn or label_tokens")
-        if self.finetune_batch_tokens and self.finetune_batching != "by_length":  # a long text
+        if self.finetune_batch_tokens not in ("auto", 0) and self.finetune_batching != "by_length":  # a long text
             # would fill a random batch's budget alone: a budget needs texts sorted by length
             raise ValueError(f"finetune_batch_tokens {self.finetune_batch_tokens} needs "
-                             f"finetune_batching: by_length (or finetune_batch_tokens: 0)")
+                             f"finetune_batching: by_length (or finetune_batch_tokens: auto or 0)")
         if self.last_n > 1 and self.layer != -1:  # the last N layers are the top ones
             raise ValueError(f"layer {self.layer} with last_n {self.last_n}: layer picks one hidden "
                              f"state and applies only with last_n: 1; set layer: -1, or last_n: 1")
         return self
+
+    @property
+    def batch_tokens(self) -> Optional[int]:
+        """The word pieces a by-length fine-tuning batch holds, or None: finetune_batch_size texts."""
+        if self.finetune_batching != "by_length" or self.finetune_batch_tokens == 0:
+            return None
+        return AUTO_BATCH_TOKENS if self.finetune_batch_tokens == "auto" else self.finetune_batch_tokens
 
 
 class Cnn(Section):

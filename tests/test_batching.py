@@ -93,6 +93,15 @@ def test_fine_tuning_params_refuse_a_budget_without_length_batches_and_pick_kern
     from embedding_bench.kinds import KINDS
     fit = KINDS["finetune"].fit_options(options)
     assert fit.by_length and fit.max_tokens == 512
+    # auto: the measured budget with by_length, none for random batches (no refusal there); 0: off
+    budget = {(batching, tokens): KINDS["finetune"].fit_options(make_params(
+        embedding="bert", bert__finetune=True, bert__finetune_batching=batching,
+        bert__finetune_batch_tokens=tokens)).max_tokens
+        for batching, tokens in (("by_length", "auto"), ("random", "auto"), ("by_length", 0), ("random", 0))}
+    assert budget == {("by_length", "auto"): 2048, ("random", "auto"): None, ("by_length", 0): None,
+                      ("random", 0): None}
+    with pytest.raises(UserError, match="finetune_batch_tokens"):  # strict: a number, not its text
+        make_params(bert__finetune_batch_tokens="2048")
     assert devices.pick_attention("auto", "cpu") == "eager" and devices.pick_attention("auto", "cuda") == "sdpa"
     assert devices.pick_attention("sdpa", "cpu") == "sdpa"
 
