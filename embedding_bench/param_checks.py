@@ -92,3 +92,9 @@ def auto_or_bool(value: object) -> Union[bool, str]:
     if value == "auto" or isinstance(value, bool):
         return value
     raise ValueError("use true, false or auto")
+
+
+def auto_or_count(value: object) -> Union[int, str]:
+    if value == "auto" or (type(value) is int and value >= 0):  # not a bool, not "2048"
+        return value
+    raise ValueError("use auto, 0 or a whole number of word pieces")

@@ -5,7 +5,7 @@ Strict ("fifty" is no int, "1" no number), closed (an unknown key is a typo) and
 was validated is what every stage reads).
 """
 
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
@@ -207,7 +207,7 @@ class Bert(Section):
         "fine-tuning: random (every finetune_batch_size texts of a random order) | by_length (texts "
         "of similar length together, so little padding: a random order sorted by length in pools of "
         "50 batches, the batches then shuffled; seeded)")
-    finetune_batch_tokens: Union[Literal["auto"], Annotated[int, Field(ge=0)]] = info(
+    finetune_batch_tokens: Annotated[Any, AfterValidator(checks.auto_or_count)] = info(
         "fine-tuning with by_length: as many texts a batch as fit this many word pieces, padding "
         f"included, not finetune_batch_size texts: auto ({AUTO_BATCH_TOKENS}) | a number | 0 (off)")
     finetune_attention: Literal["auto", "eager", "sdpa"] = info(

@@ -217,10 +217,11 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: FitOptions, seed: int,
     plans = epoch_plans(train[0], cfg, seed)
     steps_per_epoch = [-(-len(plan) // cfg.accumulate) for plan in plans]
     if steps_per_epoch[0] == 1 and len(train[0]) > 1:
-        size = (f"{cfg.max_tokens} word pieces" if cfg.by_length and cfg.max_tokens
-                else f"{cfg.batch_size}")  # a token budget sets the batches, not batch_size
+        budget = cfg.by_length and cfg.max_tokens  # a token budget sets the batches, not batch_size
+        size, lower = ((f"{cfg.max_tokens} word pieces", "bert.finetune_batch_tokens (0: batches of "
+                        "bert.finetune_batch_size texts)") if budget else (f"{cfg.batch_size}", "the batch size"))
         warn(f"batches of {size} (x {cfg.accumulate} accumulated) hold all {len(train[0])} "
-             f"training texts: one optimizer step an epoch, {cfg.max_epochs} in all; lower the batch size")
+             f"training texts: one optimizer step an epoch, {cfg.max_epochs} in all; lower {lower}")
     scheduler = cfg.schedule(optimizer, sum(steps_per_epoch)) if cfg.schedule else None
     best = {"val_loss": float("inf"), "epoch": 0}
     best_state, stale = None, 0

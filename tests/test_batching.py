@@ -125,6 +125,15 @@ def test_fine_tuning_runs_made_before_the_batching_params_are_a_configuration_of
     word2vec = {**params, "embedding": "word2vec", "bert": {**params["bert"], "finetune_batching": "random"}}
     assert config_id(word2vec, "cnn") == config_id({**params, "embedding": "word2vec"}, "cnn")
     assert "bert.finetune_batching" not in configuration(params, "baseline")
+    # random batches take no budget: auto and 0 train alike, so they are one configuration; by
+    # length, auto stays apart from its number (the default may change, a run's number does not)
+    random = {tokens: {**params, "bert": {**params["bert"], "finetune_batching": "random",
+                                          "finetune_batch_tokens": tokens}} for tokens in ("auto", 0)}
+    assert config_id(random["auto"], "cnn") == config_id(random[0], "cnn")
+    assert configuration(random["auto"], "cnn")["bert.finetune_batch_tokens"] == "0"
+    by_length = {tokens: {**params, "bert": {**params["bert"], "finetune_batch_tokens": tokens}}
+                 for tokens in ("auto", 2048, 0)}
+    assert len({config_id(run, "cnn") for run in by_length.values()}) == 3
 
 
 def test_fused_adam_is_for_fine_tuning_only():

@@ -234,8 +234,8 @@ def test_label_tokens_finetune_trains_saves_and_reloads(tiny, tmp_path):
     make_reproducible(0)
     p = make_params(embedding="bert", device="cpu", bert__model=tiny.model, bert__finetune=True,
                     bert__head="label_tokens", bert__max_length=16, bert__finetune_epochs=2,
-                    bert__finetune_batch_size=3, bert__layer_decay=0.8, bert__last_n=2,
-                    train__lca_weight=0.2)
+                    bert__finetune_batch_size=3, bert__finetune_batch_tokens=0,  # 2 batches of 3
+                    bert__layer_decay=0.8, bert__last_n=2, train__lca_weight=0.2)
     labels = ["happy", "sad", "love_you"]
     table = pd.DataFrame({"text": TEXTS, "happy": [0, 0, 0, 1, 1, 0], "sad": [0, 1, 0, 0, 0, 1],
                           "love_you": [0, 0, 1, 1, 0, 0]})

@@ -296,7 +296,9 @@ def test_a_batch_holding_every_training_text_is_warned(capsys):
     budget = Measured([["good"], ["bad"]] * 3, vocab, max_len=5, min_len=3)
     fit(model, (budget, y), (budget, y), fit_options(batch_size=2, max_epochs=1, by_length=True,
                                                      max_tokens=100), seed=0)
-    assert "batches of 100 word pieces (x 1 accumulated) hold all 6" in capsys.readouterr().err
+    said = capsys.readouterr().err  # the budget sets those batches: it is what to lower
+    assert "batches of 100 word pieces (x 1 accumulated) hold all 6" in said
+    assert "lower bert.finetune_batch_tokens (0: batches of bert.finetune_batch_size texts)" in said
 
 
 def test_compare_names_failed_experiments_and_refuses_a_pair_of_one_configuration(capsys):

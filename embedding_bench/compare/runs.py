@@ -83,6 +83,8 @@ def configuration(params: dict, model: str) -> dict[str, str]:
             flat.setdefault(key, UNRECORDED)
         else:
             flat.pop(key, None)
+    if flat.get("bert.finetune_batching") == "random":  # takes no budget: auto and 0 train alike
+        flat["bert.finetune_batch_tokens"] = "0"
     return flat
 
 
