@@ -6,6 +6,7 @@ tweets, the same model (the packaged MiniLM) and the same number format:
 2. this pipeline's fine-tuning (embedding_bench.training, the Kim CNN head, AdamW, bert.dtype
    auto) for one epoch, with each batching: `random` (every 32 texts in a random order, padded
    to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default);
+   with --compile also the budget's with the transformer under torch.compile (not a param);
 3. a peer: the plain loop of the Hugging Face course (AutoModelForSequenceClassification with
    problem_type multi_label_classification, DataCollatorWithPadding, a shuffled DataLoader of 32,
    AdamW, a linear schedule), under the same torch.autocast dtype (what Trainer's bf16=True does on
@@ -15,7 +16,7 @@ tweets, the same model (the packaged MiniLM) and the same number format:
 5. prediction by a fine-tuned model as the evaluate stage runs it, against the whole model on
    in-order batches (before).
 
-    .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--device cpu|cuda] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
+    .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--device cpu|cuda] [--compile] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
 
 With --device cuda on a machine without CUDA it says so and exits 0.
 
@@ -31,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from embedding_bench.sections import AUTO_BATCH_TOKENS  # no torch: --help still answers at once
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -39,9 +42,11 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--texts", type=int, default=1024)
     ap.add_argument("--tsv", type=Path, default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
     ap.add_argument("--rounds", type=int, default=2, help="measurements of each configuration")
-    ap.add_argument("--max-tokens", type=int, default=2048,
-                    help="the token budget of the fourth batching (bert.finetune_batch_tokens: auto's)")
+    ap.add_argument("--max-tokens", type=int, default=AUTO_BATCH_TOKENS,
+                    help="the token budget of the fourth batching (default: bert.finetune_batch_tokens: auto's)")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--compile", action="store_true",
+                    help="add the token-budget batching with the transformer under torch.compile")
     return ap.parse_args()
 
 
@@ -97,9 +102,14 @@ def gemm_rate(dtype, tokens, config, repeat=20):
     return sum(2 * tokens * k * n for k, n in shapes) * repeat / seconds
 
 
-def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="eager", fused=True):
+WARM_UP = {}  # seconds of the first warm-up of each configuration (torch.compile's compilation)
+
+
+def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="eager", fused=True,
+                   compiled=False):
     """Seconds for one fine-tuning epoch as the train stage runs it, and its padded word pieces.
-    attention="sdpa", fused=False: the kernels the pipeline used before they were params."""
+    attention="sdpa", fused=False: the kernels the pipeline used before they were params;
+    compiled: the transformer through torch.compile(dynamic=True), which the pipeline does not do."""
     b = p.bert
     torch.manual_seed(SEED)
     transformer = transformer_models.load_model(b, torch.float32, attention=attention if DEVICE == "cpu" else "sdpa")
@@ -115,7 +125,11 @@ def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="ea
     scheduler = cfg.schedule(optimizer, 10 ** 6)
     plan = training.epoch_plans(inputs, cfg, SEED)[0]
     padded = sum(len(idx) * int(inputs.lengths[idx].max()) for idx in plan)
+    if compiled:
+        model.transformer = torch.compile(model.transformer, dynamic=True)
+    start = synchronized()
     training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan[:3], "warm-up")
+    WARM_UP.setdefault((by_length, max_tokens, attention, fused, compiled), synchronized() - start)
     start = synchronized()
     training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan, "pipeline")
     return synchronized() - start, padded
@@ -241,9 +255,13 @@ def main(args: argparse.Namespace):
                                                                     fused=False),
         "random, eager, fused AdamW": lambda: pipeline_epoch(p, texts, y, dtype, False),
         f"by_length, {p.bert.finetune_batch_size} texts a batch": lambda: pipeline_epoch(p, texts, y, dtype, True),
-        f"by_length, {args.max_tokens} tokens a batch (default)": lambda: pipeline_epoch(
+        f"by_length, {args.max_tokens} tokens a batch{' (default)' * (args.max_tokens == AUTO_BATCH_TOKENS)}":
+            lambda: pipeline_epoch(
             p, texts, y, dtype, True, args.max_tokens),
         "peer: transformers loop": lambda: peer_epoch(p, texts, y, dtype)}
+    if args.compile:
+        configurations[f"by_length, {args.max_tokens} tokens, torch.compile"] = lambda: pipeline_epoch(
+            p, texts, y, dtype, True, args.max_tokens, compiled=True)
     # each measured `--rounds` times, round-robin, and the fastest kept: a shared machine's
     # interference slows a run, it never speeds one up
     runs = {}
@@ -268,6 +286,10 @@ def main(args: argparse.Namespace):
         rate = real * per_token / seconds
         print(f"{name:44s} {seconds:7.1f} {len(texts) / seconds:8.1f} {real / seconds:9.0f} "
               f"{1 - real / padded:8.0%} {rate / 1e9:8.1f} {rate / gemm[dt]:9.0%} {peer / seconds:7.2f}x")
+    if args.compile:
+        print(f"torch.compile: the first warm-up (3 batches) took {WARM_UP[(True, args.max_tokens, 'eager', True, True)]:.1f} s, "
+              f"eager {WARM_UP[(True, args.max_tokens, 'eager', True, False)]:.1f} s (the compilation, "
+              f"with this machine's inductor cache as it was)")
     forward = flops_per_token(config, real / len(texts))
     best = min(s for s, _ in runs.values())
     print(f"\nfrozen extraction ({dt}): {extraction:.1f} s, {real / extraction:.0f} tokens/s, "
