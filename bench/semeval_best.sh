@@ -11,9 +11,10 @@
 # OPTIONS=1 adds, 3 seeds each, every option on its own against the comparison's default head:
 # label tokens without LCA, LCA on the CNN head, layer-wise learning-rate decay 0.9, and the
 # mean of the last 4 layers; and their paired tests against the CNN head.
-# Time: 43:51 at commit 0107d1f on 2 cores with AMX (a fine-tune 7-8 minutes; a tuned_global
-# re-evaluation runs no model, under half a minute; docs/benchmarks.md "Prediction and whole
-# runs"); 62:41 at 0e11c43, where evaluate and probe ran the model again; with random batches,
+# Time: 35:27 at commit 7dab598 on 2 cores with AMX (a fine-tune 4-7 minutes, by-length batches
+# of up to 2,048 word pieces; a tuned_global re-evaluation runs no model, under half a minute;
+# docs/benchmarks.md "Prediction and whole runs"); 43:51 at 0107d1f with 32 texts a batch;
+# 62:41 at 0e11c43, where evaluate and probe ran the model again; with random batches,
 # before bert.finetune_batching: by_length, a fine-tune took 18-21 minutes alone on 2 AVX2-only
 # cores and 11-12 with avx512_bf16, about 2 h for the script. OPTIONS=1 adds 15 fine-tunes.
 # Minutes on a GPU (`device: auto` uses one).
