@@ -183,10 +183,10 @@ def ingest(cfg: Ingest) -> Ingested:
     if table.empty:
         raise UserError(f"{root}: no rows left to use (read {report['rows_read']}, dropped "
                         f"{report['dropped']}); check ingest.files and ingest.text_column")
+    _refuse_emptied_files(table, cfg, report)
     if cfg.max_rows and len(table) > cfg.max_rows:  # a seeded subsample, to try a costly configuration
         report["subsampled"] = {"from_rows": len(table), "seed": cfg.max_rows_seed}
-        table = table.sample(n=cfg.max_rows, random_state=cfg.max_rows_seed).sort_index()
-        table = table.reset_index(drop=True)
+        table = _subsample(table, cfg.max_rows, cfg.max_rows_seed)
     report["rows_kept"] = len(table)
     report["label_frequency"] = {label: int(table[label].sum()) for label in labels}
     report["texts_without_labels"] = int((table[labels].sum(axis=1) == 0).sum())
@@ -204,3 +204,31 @@ def _drop_bad_rows(table: pd.DataFrame, on_bad: str, report: dict) -> pd.DataFra
                             f"fix them or set ingest.on_bad_rows: drop")
         report["dropped"]["empty_text"] = int(empty.sum())
     return table[~empty]
+
+
+def _refuse_emptied_files(table: pd.DataFrame, cfg: Ingest, report: dict) -> None:
+    """A train, val or test file whose every row was dropped: the split stage would otherwise
+    carve that split out of training, and the user's own test set would be gone without a word."""
+    emptied = [split for split in cfg.files if split != "all" and not (table["split"] == split).any()]
+    if emptied:
+        raise UserError(f"{resolve(cfg.path, cfg.files[emptied[0]])}: no row of this {emptied[0]} file is "
+                        f"left (dropped: {report['dropped']}); check its texts and ingest.text_column, "
+                        f"or remove it from ingest.files to have that split carved out of training")
+
+
+def _subsample(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """`n` rows, seeded, in file order. Each split given by its own file in ingest.files keeps its
+    share of the rows (and at least one), so a small test file is not sampled away."""
+    split = table["split"].fillna("")
+    sizes = split.value_counts().sort_index()
+    if len(sizes) > n:
+        raise UserError(f"ingest.max_rows {n} is fewer than the {len(sizes)} splits given in ingest.files "
+                        f"need (one row each); raise it")
+    share = sizes * n / len(table)
+    quota = np.maximum(1, np.floor(share)).astype(int)
+    while quota.sum() > n:  # the one-row minimums took rows from the biggest split
+        quota[quota.idxmax()] -= 1
+    left = (share - np.floor(share)).sort_values(ascending=False, kind="stable")
+    quota[left.index[:n - quota.sum()]] += 1  # what floor() left over, largest remainders first
+    parts = [table[split == name].sample(n=int(k), random_state=seed) for name, k in quota.items()]
+    return pd.concat(parts).sort_index().reset_index(drop=True)

@@ -84,8 +84,15 @@ def label_names(cfg: Ingest, root: Path) -> list[str] | None:
     except UnicodeDecodeError as e:
         raise UserError(f"{path}: the label-names file is not UTF-8 ({e.reason} at byte {e.start}); "
                         f"re-save it as UTF-8 (ingest.labels.names_file)") from None
-    names = [label_name(line, f"{path}: line {number}") for number, line in enumerate(text.splitlines(), 1)
-             if line.strip()]
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():  # blank lines at the end are an editor's, not ids
+        lines.pop()
+    # a line's place is its label's id, so a blank line inside would shift every id after it
+    blank = next((number for number, line in enumerate(lines, 1) if not line.strip()), None)
+    if blank:
+        raise UserError(f"{path}: line {blank} is blank; each line's place is its label's id (the first "
+                        f"line is id 0), so write the name of id {blank - 1} there (ingest.labels.names_file)")
+    names = [label_name(line, f"{path}: line {number}") for number, line in enumerate(lines, 1)]
     if not names:
         raise UserError(f"{path}: the label-names file is empty")
     twice = sorted({name for name in names if names.count(name) > 1})

@@ -157,6 +157,28 @@ def test_max_rows_is_a_seeded_subsample_reported(tmp_path):
     assert "subsampled" not in ingest(ingest_cfg(tmp_path, max_rows=100)).report
 
 
+
+def test_max_rows_keeps_each_given_files_share(tmp_path):
+    rows = lambda prefix, n: "id,text,joy,sad\n" + "".join(f"{prefix}{i},text {prefix}{i},{i % 2},{1 - i % 2}\n"
+                                                        for i in range(n))
+    write(tmp_path, "train.csv", rows("t", 1000))
+    write(tmp_path, "test.csv", rows("e", 10))
+    for seed in range(4):  # a plain sample of 100 of the 1,010 rows often held no test row at all
+        t = ingest(ingest_cfg(tmp_path, files={"train": "train.csv", "test": "test.csv"}, max_rows=100,
+                              max_rows_seed=seed)).table
+        assert len(t) == 100 and (t["split"] == "test").sum() == 1 and (t["split"] == "train").sum() == 99
+    with pytest.raises(UserError, match=r"ingest.max_rows 1 is fewer than the 2 splits"):
+        ingest(ingest_cfg(tmp_path, files={"train": "train.csv", "test": "test.csv"}, max_rows=1))
+
+
+def test_a_given_file_with_every_row_dropped_is_refused(tmp_path):
+    write(tmp_path, "train.csv", "id,text,joy,sad\n1,a,1,0\n2,b,0,1\n")
+    write(tmp_path, "test.csv", 'id,text,joy,sad\ne1,,1,0\ne2, ,0,1\ne3,"",1,1\n')
+    with pytest.raises(UserError, match=r"test.csv: no row of this test file is left \(dropped: "
+                                        r"\{'empty_text': 3\}\).*remove it from ingest.files"):
+        ingest(ingest_cfg(tmp_path, files={"train": "train.csv", "test": "test.csv"}))
+
+
 # Files as common exporters write them: each must parse to the same labels.
 LONG = {"layout": "long", "column": "labels", "separator": ","}
 
@@ -377,7 +399,10 @@ def test_names_file_encoding_and_duplicates_refused(tmp_path):
     write(tmp_path, "names.txt", "anger\njoy\nanger\n")
     with pytest.raises(UserError, match=r"names.txt: the label-names file lists \['anger'\] more than once"):
         ingest(ingest_cfg(tmp_path, labels=long))
-    write(tmp_path, "names.txt", "anger\njoy\nlove\n")
+    write(tmp_path, "names.txt", "anger\n\njoy\n")  # a blank line would shift joy to id 1
+    with pytest.raises(UserError, match=r"names.txt: line 2 is blank; .* write the name of id 1 there"):
+        ingest(ingest_cfg(tmp_path, labels=long))
+    write(tmp_path, "names.txt", "anger\njoy\nlove\n\n\n")  # blank lines at the end are fine
     write(tmp_path, "data.csv", "id,text,labels\n1,a,[0 2]\n2,b,[1]\n")  # numpy's repr of ids
     result = ingest(ingest_cfg(tmp_path, labels=long))
     assert result.table[["anger", "joy", "love"]].to_numpy().tolist() == [[1, 0, 1], [0, 1, 0]]
