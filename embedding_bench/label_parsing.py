@@ -27,6 +27,25 @@ JOINERS = {"|": lambda parts: True, ";": lambda parts: True, ",": all, "/": all,
 # a Postgres array) read as delimited text.
 MISPARSE = set("[]{}\"'")
 
+# With ingest.labels.columns empty, a column that is not a label (ids, a split, a date) is read as one.
+NOT_A_LABEL = ("with ingest.labels.columns empty, every column but the id and text columns is a "
+               "label: if this one is not, list the label columns there or set ingest.id_column; or ")
+
+
+def _refuse_label_keys_of_some_records(df: pd.DataFrame, columns: list, path: Path) -> None:
+    """JSON records where a label's key is in some records only: a misspelt key (`angr`), named
+    where it is, not as an empty value in every record without it."""
+    absent = df.attrs.get("absent", {})
+    partial = [c for c in columns if absent.get(c)]
+    if partial:
+        key = max(partial, key=lambda c: len(absent[c]))  # the rarest key: the likeliest misspelt
+        having = [row for row in df.index if row not in set(absent[key])]
+        raise UserError(f"{path}: only {len(having)} of {len(df)} records have the label key {key!r} (the "
+                        f"first: {at(df, having[0])}); every record needs every label's key, so it is "
+                        f"misspelt there or a label of some records only: fix the records, or list the "
+                        f"label keys in ingest.labels.columns")
+
+
 def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], np.ndarray]:
     """Label columns of 0/1 (or true/false, yes/no, 0.0/1.0): check every value, return
     (names, int8 matrix). A missing value is an error at its own row and column."""
@@ -40,6 +59,7 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
                         f"{', '.join(map(str, df.columns))}. Fix ingest.labels.columns")
     if not columns:
         raise UserError(f"{path}: no label columns; list them in ingest.labels.columns")
+    _refuse_label_keys_of_some_records(df, columns, path)
     index = next((str(c) for c in columns if not str(c).strip() or re.fullmatch(r"Unnamed: \d+", str(c))), None)
     if not given and index is not None:
         fix = (f"the ids are in {cfg.id_column!r}, so list the label columns in ingest.labels.columns, or "
@@ -65,8 +85,8 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
                 what = "repeats the header (files joined with their headers?); remove that line"
             else:
                 what = (f"has label value {value!r}, not 0/1, true/false or yes/no; the wide layout "
-                        f"needs one 0/1 column per label (use ingest.labels.layout: long for a column "
-                        f"of label names)")
+                        f"needs one 0/1 column per label ({NOT_A_LABEL if not given else ''}use "
+                        f"ingest.labels.layout: long for a column of label names)")
             raise UserError(f"{path}: {at(df, row)}, column {col!r} {what}")
     return names, values.apply(lambda s: s.map(WIDE_VALUES)).astype("int8").to_numpy()
 
@@ -171,7 +191,9 @@ def check_label_names(labels: list[str], where: str, separator: str | None = Non
     reserved = [name for name in labels if name in RESERVED]
     if reserved:
         raise UserError(f"{where}: label name(s) {reserved} are column names the pipeline uses "
-                        f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file)")
+                        f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file), "
+                        f"or, if it is not a label, list the label columns in ingest.labels.columns "
+                        f"or set ingest.id_column")
     odd = [name for name in labels if MISPARSE & set(name)] if separator is not None else []
     if odd:
         raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "

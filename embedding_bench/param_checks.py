@@ -98,3 +98,14 @@ def auto_or_count(value: object) -> Union[int, str]:
     if value == "auto" or (type(value) is int and value >= 0):  # not a bool, not "2048"
         return value
     raise ValueError("use auto, 0 or a whole number of word pieces")
+
+
+def distinct(names: list[str]) -> list[str]:
+    """A list of columns: one listed twice would be read twice, as two labels of one name."""
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(map(repr, twice))} more than once; name each column once")
+    return names
+
+
+DistinctNames = Annotated[list[str], AfterValidator(distinct)]

@@ -46,7 +46,7 @@ class Section(BaseModel):
 class Labels(Section):
     layout: Literal["wide", "long"] = info(
         "wide: one 0/1 column per label | long: one column of label names or ids")
-    columns: list[str] = info("wide: the label columns; [] means every column but id and text")
+    columns: checks.DistinctNames = info("wide: the label columns; [] means every column but id and text")
     column: str = info("long: the column holding the labels")
     separator: str = info("long: between labels in that column", min_length=1)
     names_file: OptionalLocalPath = info(
@@ -74,7 +74,7 @@ class Ingest(Section):
     quoting: Literal["minimal", "none"] = info(
         "csv/tsv: minimal (standard quotes) | none (quotes are text, e.g. tweets)")
     header: bool = info("csv/tsv: false for files without a header row ...", default=True)
-    column_names: Optional[list[str]] = info("... then the columns' names, in order", default=None)
+    column_names: Optional[checks.DistinctNames] = info("... then the columns' names, in order", default=None)
     delimiter: Annotated[Optional[str], AfterValidator(checks.delimiter)] = info(
         "csv/tsv: null = by format (, or tab); e.g. ';' for Excel in many locales", default=None)
     encoding: Annotated[str, AfterValidator(checks.encoding)] = info("the files' text encoding")

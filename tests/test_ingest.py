@@ -234,6 +234,14 @@ def test_null_text_in_jsonl_is_dropped_and_counted(tmp_path):
     ("id,text,labels\n1,a,{joy}\n2,b,'anger'\n", {"labels": LONG}, r"hold brackets or quotes"),
     ("a\tjoy\n", {"files": {"all": "data.tsv"}, "header": False},
      r"ingest.header is false, so name the columns in order in ingest.column_names"),
+    # a column that is not a label, read as one because ingest.labels.columns is empty
+    ("id,text,joy,anger\n1,happy,1,0\n2,mad,0,1\n", {"id_column": None},
+     r"line 3, column 'id' has label value '2'.*if this one is not, list the label columns there"),
+    ("id,text,joy,anger\n0,happy,1,0\n1,mad,0,1\n", {"id_column": None},
+     r"label name\(s\) \['id'\] are column names the pipeline uses.*list the label columns in ingest"),
+    ('{"id": 1, "text": "a", "joy": 1, "anger": 0}\n{"id": 2, "text": "b", "joy": 0, "angr": 1}\n'
+     '{"id": 3, "text": "c", "joy": 0, "anger": 1}\n', {"files": {"all": "data.jsonl"}},
+     r"data.jsonl: only 1 of 3 records have the label key 'angr' \(the first: line 2\)"),
 ])
 def test_unusual_inputs_refused_at_their_row(tmp_path, content, overrides, message):
     write(tmp_path, overrides.get("files", {}).get("all", "data.csv"), content)
@@ -406,3 +414,9 @@ def test_names_file_encoding_and_duplicates_refused(tmp_path):
     write(tmp_path, "data.csv", "id,text,labels\n1,a,[0 2]\n2,b,[1]\n")  # numpy's repr of ids
     result = ingest(ingest_cfg(tmp_path, labels=long))
     assert result.table[["anger", "joy", "love"]].to_numpy().tolist() == [[1, 0, 1], [0, 1, 0]]
+
+
+def test_a_label_column_listed_twice_is_refused_in_params(tmp_path):
+    write(tmp_path, "data.csv", "id,text,joy,anger\n1,a,1,0\n2,b,0,1\n")
+    with pytest.raises(UserError, match=r"ingest.labels.columns.*lists 'joy' more than once"):
+        ingest(ingest_cfg(tmp_path, labels={"columns": ["joy", "joy", "anger"]}))
