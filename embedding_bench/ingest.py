@@ -111,7 +111,12 @@ def _long_labels(table: pd.DataFrame, cfg: Ingest, names: list[str] | None, decl
     labels = names or sorted({x for row in table["_labels"] for x in row} | declared)
     if not labels:
         raise UserError(f"{root}: no labels found in column {cfg.labels.column!r}")
-    check_label_names(labels, f"{root} (ingest.labels)", cfg.labels.separator, named=names is not None)
+    def locate(name: str) -> str:  # the first row holding the label, for a message about it
+        first = table[table["_labels"].map(lambda row: name in row)].head(1).to_dict("records")
+        return f"{first[0]['_file']}: {first[0]['_line']}, column {cfg.labels.column!r}" if first else str(root)
+
+    check_label_names(labels, f"{root} (ingest.labels)", cfg.labels.separator, named=names is not None,
+                      locate=locate)
     columns = pd.DataFrame({label: table["_labels"].map(lambda row, l=label: int(l in row)).astype("int8")
                             for label in labels})  # at once: one column at a time fragments pandas
     return pd.concat([table.drop(columns="_labels"), columns], axis=1), labels

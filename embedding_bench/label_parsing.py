@@ -6,6 +6,7 @@ label-names file), and the checks on label names that keep them apart and refuse
 import re
 import unicodedata
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -177,33 +178,35 @@ def _resolve_ids(cells: list[tuple[str, str, list[str]]], names: list[str]) -> l
 
 
 def check_label_names(labels: list[str], where: str, separator: str | None = None,
-                      named: bool = False) -> None:
+                      named: bool = False, locate: Callable[[str], str] | None = None) -> None:
     """Refuse label names that the pipeline cannot keep apart or that look like a mis-parse: one
     name alone (this compares multilabel classifiers), names of the pipeline's own columns,
     brackets or quotes (a list read as delimited text), names that differ only by case or spaces
     (`Joy` and `joy` would silently become two labels), and, in the long layout (`separator`)
     without a names file (`named`), names that are other labels joined by a character other than
-    ingest.labels.separator (`anger|joy`)."""
+    ingest.labels.separator (`anger|joy`). `locate(name)`, where given, says where a name is first
+    found (`data.csv: line 3`), for the message about it."""
+    at_name = locate or (lambda name: where)
     if len(labels) < 2:
         raise UserError(f"{where}: one label only ({labels[0]!r}); this tool compares multilabel "
                         f"classifiers and needs two or more. For a yes/no task, add the opposite as "
                         f"a second label (e.g. not_{labels[0]}: 1 where {labels[0]} is 0)")
     reserved = [name for name in labels if name in RESERVED]
     if reserved:
-        raise UserError(f"{where}: label name(s) {reserved} are column names the pipeline uses "
+        raise UserError(f"{at_name(reserved[0])}: label name(s) {reserved} are column names the pipeline uses "
                         f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file), "
                         f"or, if it is not a label, list the label columns in ingest.labels.columns "
                         f"or set ingest.id_column")
     odd = [name for name in labels if MISPARSE & set(name)] if separator is not None else []
     if odd:
-        raise UserError(f"{where}: label names {odd[:5]} hold brackets or quotes: the label column "
+        raise UserError(f"{at_name(odd[0])}: label names {odd[:5]} hold brackets or quotes: the label column "
                         f"was probably not split right; check ingest.labels.separator and the file")
     folded = {}
     for name in labels:  # as a reader sees them: one Unicode form, any case, any spacing
         folded.setdefault(" ".join(unicodedata.normalize("NFC", name).casefold().split()), []).append(name)
     clashes = [group for group in folded.values() if len(group) > 1]
     if clashes:
-        raise UserError(f"{where}: label names differ only by case, spaces or Unicode form: "
+        raise UserError(f"{at_name(clashes[0][-1])}: label names differ only by case, spaces or Unicode form: "
                         + "; ".join(" / ".join(map(repr, g)) for g in clashes)
                         + "; make them one spelling in the data or the names file")
     if separator is not None and not named:
@@ -215,7 +218,7 @@ def check_label_names(labels: list[str], where: str, separator: str | None = Non
                       if len(parts := [p.strip() for p in name.split(joiner) if p.strip()]) >= 2
                       and which([part in known for part in parts])]
             if joined:
-                raise UserError(f"{where}: labels like {joined[0]!r} look like labels joined by "
+                raise UserError(f"{at_name(joined[0])}: labels like {joined[0]!r} look like labels joined by "
                                 f"{joiner!r}, not by ingest.labels.separator {separator!r}: set "
                                 f"ingest.labels.separator: {joiner!r}, or, if {joined[0]!r} is one "
                                 f"label, list every name in ingest.labels.names_file")
