@@ -81,7 +81,8 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
                 what = "is empty (a missing label value); give every text 0 or 1 in every label column"
             elif as_text(value).strip().casefold() in MISSING_ITEMS:  # R's NA, -1 for a text not scored
                 what = (f"is {value!r}, a missing label value; give every text 0 or 1 in every label "
-                        f"column, and remove texts nobody labelled")
+                        f"column, and remove texts nobody labelled (or, for labels coded 1/-1, write "
+                        f"-1 as 0)")
             elif as_text(value).strip() == str(col):
                 what = "repeats the header (files joined with their headers?); remove that line"
             else:

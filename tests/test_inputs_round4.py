@@ -263,7 +263,8 @@ def test_tsv_writers_that_quote_by_content_still_read(tmp_path, tsv):
 def test_a_missing_marker_in_the_wide_layout_is_said_so(tmp_path, value):
     write(tmp_path, "data.csv", f"id,text,toxic,insult\n1,a,1,0\n2,b,{value},{value}\n")
     with pytest.raises(UserError, match=rf"line 3, column 'toxic' is '{value}', a missing label value; give "
-                                        r"every text 0 or 1 in every label column, and remove texts nobody labelled$"):
+                                        r"every text 0 or 1 in every label column, and remove texts nobody labelled "
+                                        r"\(or, for labels coded 1/-1, write -1 as 0\)$"):
         ingest(ingest_cfg(tmp_path))
 
 
