@@ -53,14 +53,29 @@ class FitOptions:
 
 def make_reproducible(seed: int) -> None:
     """Same seed, same numbers: seed every generator, refuse non-deterministic kernels, and use
-    every core this process may run on. Call it before anything touches CUDA: cuBLAS reads its
-    workspace setting, which deterministic GEMMs need, when it starts."""
+    every core this process may run on. Call it before any tensor maths: cuBLAS reads its
+    workspace setting, which deterministic GEMMs need, and MKL starts, when they are first used."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    start_mkl_on_one_core()
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(len(os.sched_getaffinity(0)))
+
+
+def start_mkl_on_one_core() -> None:
+    """MKL's vector maths (torch's sqrt of a float tensor, as in Adadelta's step) is not
+    correctly rounded, and which elements it rounds off is settled once a process, when MKL
+    starts: started with two cores free, that came out differently in about 1 process of 10 on a
+    2-core AVX-512 machine, so the same seed trained another model. Started on one core, it did
+    not (docs/experiments.md). The process then gets back every core it had."""
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        torch.ones(64).sqrt_()  # too few elements to start the thread pool on that one core
+    finally:
+        os.sched_setaffinity(0, cores)
 
 
 def model_device(model: nn.Module) -> torch.device:

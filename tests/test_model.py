@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import torch
 
@@ -86,3 +88,15 @@ def test_batches_follow_the_device_they_are_asked_for():
         assert x.device.type == "meta" and t.device.type == "meta"
     moved = to_device({"input_ids": torch.zeros(2, 3), "attention_mask": torch.ones(2, 3)}, "meta")
     assert {v.device.type for v in moved.values()} == {"meta"}
+
+
+
+def test_make_reproducible_starts_mkl_on_one_core_and_gives_every_core_back(monkeypatch):
+    """MKL starts on one core (its rounding is settled then, differently one process in ten when
+    two cores are free), and the process keeps every core for the training that follows."""
+    cores, calls = os.sched_getaffinity(0), []
+    real = os.sched_setaffinity
+    monkeypatch.setattr(os, "sched_setaffinity", lambda pid, cpus: (calls.append(set(cpus)), real(pid, cpus)))
+    make_reproducible(0)
+    assert calls == [{min(cores)}, cores]
+    assert os.sched_getaffinity(0) == cores and torch.get_num_threads() == len(cores)
