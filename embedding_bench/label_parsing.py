@@ -77,8 +77,9 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
             row = min(r for c in columns for r in values.index[bad[c]])
             col = next(c for c in columns if bad.at[row, c])
             value = df.at[row, col]
-            if missing_only:
-                what = "is empty (a missing label value); give every text 0 or 1 in every label column"
+            if missing_only:  # a file's own word for no value ('nan', 'null') is named as written
+                shown = f"is {value!r}" if isinstance(value, str) and value.strip() else "is empty"
+                what = f"{shown} (a missing label value); give every text 0 or 1 in every label column"
             elif as_text(value).strip().casefold() in MISSING_ITEMS:  # R's NA, -1 for a text not scored
                 what = (f"is {value!r}, a missing label value; give every text 0 or 1 in every label "
                         f"column, and remove texts nobody labelled (or, for labels coded 1/-1, write "

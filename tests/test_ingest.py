@@ -229,6 +229,7 @@ def test_null_text_in_jsonl_is_dropped_and_counted(tmp_path):
     ("id,text,joy,anger\n1,a,1,0\n2,b,,1\n", {},
      r"line 3, column 'joy' is empty \(a missing label value\)"),
     ("id,text,joy,anger\n1,a,1.0,0.0\n2,b,0.0,\n", {}, r"line 3, column 'anger' is empty"),
+    ("id,text,joy,anger\n1,a,1,0\n2,b,nan,1\n", {}, r"line 3, column 'joy' is 'nan' \(a missing label value\)"),
     ("id,text,labels\n1,a,\"[joy, 'love]\"\n", {"labels": LONG}, r"line 2, column 'labels'.*looks like a list"),
     ("id,text,labels\n1,a,Joy\n2,b,joy\n", {"labels": LONG},
      r"data.csv: line 3, column 'labels': label names differ only by case, spaces or Unicode form: 'Joy' / 'joy'"),
