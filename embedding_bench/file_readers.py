@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from embedding_bench.errors import UserError, note
+from embedding_bench.param_checks import repeated
 from embedding_bench.quotes import QUOTE_HINT, refuse_bare_quotes_taken_as_quoting, runaway
 from embedding_bench.sections import Ingest
 from embedding_bench.text_files import (codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_c1_controls,
@@ -73,7 +74,7 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
         header = [name for i, name in enumerate(header) if i not in unused]
         records = [[v for i, v in enumerate(r) if i not in unused] for r in records]
     header = [name.strip() for name in header]  # `text ` is the column text (Excel pads names)
-    twice = sorted({c for c in header if header.count(c) > 1})
+    twice = repeated(header)
     if twice:
         hint = ("" if names is not None else "; if the first line is data, not a header, set "
                 "ingest.header: false and name the columns in ingest.column_names")

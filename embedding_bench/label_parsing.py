@@ -15,6 +15,7 @@ from embedding_bench.errors import UserError
 from embedding_bench.file_readers import at, require_column
 from embedding_bench.label_cells import (MISSING, MISSING_ITEMS, WIDE_VALUES, as_text, label_items, label_name,
                                          refuse_odd_items)
+from embedding_bench.param_checks import repeated
 from embedding_bench.sections import Ingest
 from embedding_bench.sources import resolve
 
@@ -40,7 +41,8 @@ def _refuse_label_keys_of_some_records(df: pd.DataFrame, columns: list, path: Pa
     partial = [c for c in columns if absent.get(c)]
     if partial:
         key = max(partial, key=lambda c: len(absent[c]))  # the rarest key: the likeliest misspelt
-        having = [row for row in df.index if row not in set(absent[key])]
+        without = set(absent[key])
+        having = [row for row in df.index if row not in without]
         raise UserError(f"{path}: only {len(having)} of {len(df)} records have the label key {key!r} (the "
                         f"first: {at(df, having[0])}); every record needs every label's key, so it is "
                         f"misspelt there or a label of some records only: fix the records, or list the "
@@ -118,7 +120,7 @@ def label_names(cfg: Ingest, root: Path) -> list[str] | None:
     names = [label_name(line, f"{path}: line {number}") for number, line in enumerate(lines, 1)]
     if not names:
         raise UserError(f"{path}: the label-names file is empty")
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = repeated(names)
     if twice:
         raise UserError(f"{path}: the label-names file lists {twice} more than once; each line's "
                         f"place is its label's id (the first line is id 0), so each name must be there once")

@@ -100,9 +100,14 @@ def auto_or_count(value: object) -> Union[int, str]:
     raise ValueError("use auto, 0 or a whole number of word pieces")
 
 
+def repeated(names: list) -> list:
+    """The names a list holds more than once, sorted."""
+    return sorted({name for name in names if names.count(name) > 1})
+
+
 def distinct(names: list[str]) -> list[str]:
     """A list of columns: one listed twice would be read twice, as two labels of one name."""
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = repeated(names)
     if twice:
         raise ValueError(f"lists {', '.join(map(repr, twice))} more than once; name each column once")
     return names
