@@ -4,6 +4,7 @@ raises a ValueError saying what is accepted; schema validation turns it into the
 names the param."""
 
 import codecs
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Optional, Union
@@ -114,3 +115,14 @@ def distinct(names: list[str]) -> list[str]:
 
 
 DistinctNames = Annotated[list[str], AfterValidator(distinct)]
+
+
+def distinct_files(files: dict[str, str]) -> dict[str, str]:
+    """Split files: one file named for two splits would score the model on its own training texts."""
+    by_path = [os.path.normpath(name) for name in files.values()]
+    twice = repeated(by_path)
+    if twice:
+        splits = [split for split, path in zip(files, by_path) if path == twice[0]]
+        raise ValueError(f"names {twice[0]!r} for {' and '.join(splits)}: each split needs a file of its "
+                         f"own (to carve val and test out of one file, give it alone as `all: FILE`)")
+    return files

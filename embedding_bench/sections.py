@@ -67,7 +67,7 @@ SplitName = Literal["all", "train", "val", "test"]
 class Ingest(Section):
     path: Annotated[str, AfterValidator(checks.dataset_folder)] = info(
         "folder of the files: relative to the repository root, or absolute", min_length=1)
-    files: dict[SplitName, LocalPath] = info(
+    files: Annotated[dict[SplitName, LocalPath], AfterValidator(checks.distinct_files)] = info(
         "`all: FILE` (test and val are carved out), or some of train/val/test: FILE (train needed)",
         min_length=1)
     format: Literal["auto", "csv", "tsv", "jsonl", "parquet"] = info("auto: by extension")

@@ -306,6 +306,9 @@ def test_json_values_kept_as_written_json_arrays_and_byte_order_marks(tmp_path):
     ('{"id": 1, "text": "a", "joy": 1, "sad": 0}\n{"id": 2, "text": "b", "joy": 0, "sad":\n',
      {"files": {"all": "data.jsonl"}}, r"data.jsonl: line 2 is not valid JSON"),
     ("id,text,joy,sad\n1,a,1,0\n", {"files": {"test": "data.csv"}}, r"ingest.files names no training data"),
+    # the model would be scored on its own training texts
+    ("id,text,joy,sad\n1,a,1,0\n", {"files": {"train": "data.csv", "test": "./data.csv"}},
+     r"ingest.files: names 'data.csv' for train and test: each split needs a file of its own"),
     # a header read as data would add a text 'text' and a label 'labels'
     ('id,text,labels\n1,a,"anger,joy"\n2,b,joy\nid,text,labels\n3,c,anger\n', {"labels": LONG},
      r"data.csv: line 4 repeats the header \(text, id, labels\); if files were joined"),
