@@ -16,6 +16,9 @@ from pathlib import Path
 
 import vl_convert
 
+from embedding_bench.cli import stage_main
+from embedding_bench.errors import UserError
+
 VEGA_LITE = "5.21"  # DVC's plot templates are Vega-Lite 5 specs
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
@@ -159,6 +162,22 @@ def plots_markdown(dvc_json, folder):
     return "\n".join(lines)
 
 
+def _dvc_plots_json(text: str) -> dict:
+    """What `dvc plots diff --json` printed; anything else (nothing piped in, DVC's error text)
+    is said as such, not as a JSON traceback."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        shown = text.strip()[:80] or "nothing"
+        raise UserError(f"plots-md reads the output of `dvc plots diff --json` on stdin, and got "
+                        f"{shown!r}; run e.g. `dvc plots diff main --json | embedding-bench charts "
+                        f"plots-md DIR`")
+    return data
+
+
+@stage_main
 def main(argv=None, prog=None):
     ap = argparse.ArgumentParser(prog=prog, description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
@@ -172,7 +191,7 @@ def main(argv=None, prog=None):
         args.path.parent.mkdir(parents=True, exist_ok=True)
         args.path.write_text(dvc_template(), encoding="utf-8")
     else:
-        print(plots_markdown(json.load(sys.stdin), args.folder))
+        print(plots_markdown(_dvc_plots_json(sys.stdin.read()), args.folder))
 
 
 if __name__ == "__main__":

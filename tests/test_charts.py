@@ -40,6 +40,17 @@ def test_dvc_plots_json_becomes_svgs_and_markdown(tmp_path):
     assert (tmp_path / "md" / "01.svg").read_text().startswith("<svg")
 
 
+@pytest.mark.parametrize("stdin, shown", [("", "'nothing'"), ("ERROR: unexpected error\n", "'ERROR: unexpected error'"),
+                                           ("[1, 2]", "'[1, 2]'")])
+def test_plots_md_without_dvc_json_on_stdin_is_one_clear_error(tmp_path, stdin, shown):
+    result = subprocess.run([BIN / "embedding-bench", "charts", "plots-md", tmp_path / "md"], input=stdin,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: plots-md reads the output of `dvc plots diff --json` on stdin, "
+                                    f"and got {shown}")
+    assert not (tmp_path / "md").exists()  # nothing half-written
+
+
 def test_leaderboard_report_links_svg_charts(tmp_path):
     (tmp_path / "exp.json").write_text(json.dumps(EXP_JSON))
     cli.main(["--from-json", str(tmp_path / "exp.json"), "--out", str(tmp_path / "board")])
