@@ -2,6 +2,7 @@
 reduced sample through DVC's queue, killed and resumed."""
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -260,6 +261,26 @@ def test_fasttext_against_word2vec_and_the_pooled_probe_against_the_cnn_are_cont
                          False, None)
     assert said[0].startswith("`bert_pooled/light` averages each text's token features into one vector")
     assert not any("negation probe" in s for s in said)  # not English: no negation sentence
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seeds", "1,1"], r"--seeds '1,1': give different seeds from 0 to 2\*\*32-1"),  # counted as 2 seeds
+    (["--seeds", "-1"], r"--seeds '-1': give different seeds"),  # every run failed in the queue
+    (["--families", "glove,glove"], r"--families glove,glove: names glove twice"),
+    (["--families", "glove", "--contrast", "glove/light,bert_frozen/raw"],
+     r"--contrast 'glove/light,bert_frozen/raw': .* they are: glove/raw, glove/light, glove/full, tf-idf/raw, "
+     r"tf-idf/light, tf-idf/full$"),
+])
+def test_answer_arguments_are_refused_before_anything_is_queued(monkeypatch, capsys, argv, message):
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(cli, "read_runs", lambda: pytest.fail("read the experiments"))
+    monkeypatch.setattr(cli.queue, "run_all", lambda *_: pytest.fail("queued runs"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--quick", *argv])
+    assert stopped.value.code == 2
+    assert re.match(f"error: {message}", capsys.readouterr().err.strip())
 
 
 def test_a_contrast_asked_for_names_two_configurations_of_the_answer():

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 from embedding_bench import devices, params
+from embedding_bench.param_checks import repeated
 from embedding_bench.answer import choose, evidence, plan, queue, report, verdicts, warnings, why
 from embedding_bench.answer.evidence import arrays, labels_of
 from embedding_bench.cli import stage_main
@@ -55,6 +56,8 @@ def _names(text: Optional[str], allowed: tuple, what: str) -> tuple:
     unknown = [x for x in names if x not in allowed]
     if unknown:
         raise UserError(f"--{what} {', '.join(unknown)}: not one of {', '.join(allowed)}")
+    if repeated(list(names)):
+        raise UserError(f"--{what} {text}: names {', '.join(repeated(list(names)))} twice; name each once")
     return names
 
 
@@ -63,6 +66,9 @@ def planned_runs(args: argparse.Namespace, written: dict) -> list[plan.Run]:
         seeds = tuple(int(s) for s in (args.seeds or "").split(",") if s.strip())
     except ValueError:
         raise UserError(f"--seeds {args.seeds!r}: give integers separated by commas, e.g. 1,2,3") from None
+    if repeated(list(seeds)) or any(not 0 <= seed < 2**32 for seed in seeds):
+        # a seed twice would queue its runs twice and count them as two seeds
+        raise UserError(f"--seeds {args.seeds!r}: give different seeds from 0 to 2**32-1, e.g. 1,2,3")
     if args.jobs < 1:
         raise UserError(f"--jobs {args.jobs}: give 1 or more")
     gpu = devices.pick_device(written["device"]).startswith("cuda")
@@ -89,6 +95,13 @@ def asked_contrasts(asked: list[str], keys: list[str]) -> list[tuple[str, str, s
                             f"A,B; they are: {', '.join(keys)}")
         found.append(("asked", *sides))
     return found
+
+
+def planned_keys(planned: list[plan.Run]) -> list[str]:
+    """The configurations the report will name, if every planned run succeeds."""
+    variants = dict.fromkeys(run.variant for run in planned)
+    return list(dict.fromkeys(f"{run.family}/{run.variant}" for run in planned)) + \
+        [f"{evidence.BASELINE}/{variant}" for variant in variants]
 
 
 def read_runs() -> tuple[list[dict], "object"]:
@@ -131,6 +144,7 @@ def main(argv: Optional[list[str]] = None, prog: Optional[str] = None) -> int:
     started = time.monotonic()
     p, written = params.load(), params.as_written()
     planned = planned_runs(args, written)
+    asked_contrasts(args.contrast, planned_keys(planned))  # refused before anything runs
     reused = len(queue.done(planned, read_runs()[1]))
     done, failed = queue.run_all(planned, args.jobs, lambda: read_runs()[1])
     records, table = read_runs()
