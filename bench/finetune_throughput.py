@@ -5,7 +5,8 @@ tweets, the same model (the packaged MiniLM) and the same number format:
    layer, forward) in float32 and bfloat16: the roofline;
 2. this pipeline's fine-tuning (embedding_bench.training, the Kim CNN head, AdamW, bert.dtype
    auto) for one epoch, with each batching: `random` (every 32 texts in a random order, padded
-   to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default);
+   to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default),
+   that also with torch's own dropout masks (before finetuning.CheapDropout);
    with --compile also the budget's with the transformer under torch.compile (not a param);
 3. a peer: the plain loop of the Hugging Face course (AutoModelForSequenceClassification with
    problem_type multi_label_classification, DataCollatorWithPadding, a shuffled DataLoader of 32,
@@ -25,6 +26,7 @@ backward's two products), as bert_throughput.flops_per_token counts the forward.
 """
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import os
@@ -57,13 +59,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bert_throughput import flops_per_token  # noqa: E402
-from embedding_bench import devices, params, sources, token_features, training, transformer_models  # noqa: E402
+from embedding_bench import devices, finetuning, params, sources, token_features, training, transformer_models  # noqa: E402
 from embedding_bench.cnn import FeatureCNN, KimHead, head_options  # noqa: E402
 from embedding_bench.finetuning import BertFineTuned, Tokenized  # noqa: E402
 from embedding_bench.kinds import KINDS  # noqa: E402
 
 SEED = 1
 DEVICE = "cpu"  # --device
+CHEAP_DROPOUT = finetuning.CheapDropout
 
 
 def synchronized():
@@ -106,10 +109,12 @@ WARM_UP = {}  # (budget, compiled): seconds of its first warm-up (torch.compile'
 
 
 def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="eager", fused=True,
-                   compiled=False):
+                   compiled=False, torch_dropout=False):
     """Seconds for one fine-tuning epoch as the train stage runs it, and its padded word pieces.
     attention="sdpa", fused=False: the kernels the pipeline used before they were params;
-    compiled: the transformer through torch.compile(dynamic=True), which the pipeline does not do."""
+    compiled: the transformer through torch.compile(dynamic=True), which the pipeline does not do;
+    torch_dropout: torch's own dropout masks, as before finetuning.CheapDropout."""
+    finetuning.CheapDropout = contextlib.nullcontext if torch_dropout else CHEAP_DROPOUT
     b = p.bert
     torch.manual_seed(SEED)
     transformer = transformer_models.load_model(b, torch.float32, attention=attention if DEVICE == "cpu" else "sdpa")
@@ -252,9 +257,11 @@ def main(args: argparse.Namespace):
             for name, d in (("float32", torch.float32), ("bfloat16", torch.bfloat16))}
     configurations = {
         "random, sdpa, AdamW loop (before)": lambda: pipeline_epoch(p, texts, y, dtype, False, attention="sdpa",
-                                                                    fused=False),
+                                                                    fused=False, torch_dropout=True),
         "random, eager, fused AdamW": lambda: pipeline_epoch(p, texts, y, dtype, False),
         f"by_length, {p.bert.finetune_batch_size} texts a batch": lambda: pipeline_epoch(p, texts, y, dtype, True),
+        f"by_length, {args.max_tokens} tokens, torch's dropout": lambda: pipeline_epoch(
+            p, texts, y, dtype, True, args.max_tokens, torch_dropout=True),
         f"by_length, {args.max_tokens} tokens a batch{' (default)' * (args.max_tokens == AUTO_BATCH_TOKENS)}":
             lambda: pipeline_epoch(p, texts, y, dtype, True, args.max_tokens),
         "peer: transformers loop": lambda: peer_epoch(p, texts, y, dtype)}

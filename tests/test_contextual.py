@@ -431,3 +431,42 @@ def test_finetuned_prediction_runs_the_transformer_on_texts_of_one_length(tiny, 
     assert len(padded) == -(-len(texts) // 4)  # as many batches
     assert sum(padded) < in_order_padding / 2, (padded, in_order_padding)
     assert training.evaluate_loss(model, inputs, y, 4) == pytest.approx(expected_loss, abs=1e-6)
+
+
+def test_cheap_dropout_keeps_1_minus_p_scales_and_reaches_every_dropout_of_a_training_step(tiny, monkeypatch):
+    """The keep mask drawn 16 bits an element keeps 1 - p of the elements (each lane of the
+    64-bit draw alike), scales them by 1 / (1 - p), passes the same mask to the gradient and
+    repeats under the same seed; inside BertFineTuned's training forward on a CPU, every
+    dropout of the transformer (embeddings, each layer's attention weights, attention output
+    and feed-forward output) is drawn so, and none in evaluation."""
+    from embedding_bench import finetuning
+
+    torch.manual_seed(3)
+    x = torch.ones(400_000, requires_grad=True)
+    out = finetuning.cheap_dropout(x, 0.1)
+    kept = out != 0
+    assert kept.float().mean().item() == pytest.approx(0.9, abs=0.002)
+    assert [kept.view(-1, 4)[:, lane].float().mean().item() == pytest.approx(0.9, abs=0.004) for lane in range(4)] == [True] * 4
+    torch.testing.assert_close(out[kept], torch.full((int(kept.sum()),), 1 / 0.9))
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, out.detach())
+    torch.manual_seed(3)
+    assert torch.equal(finetuning.cheap_dropout(torch.ones(400_000), 0.1), out.detach())
+    assert finetuning.cheap_dropout(x, 0.1, training=False) is x and torch.equal(finetuning.cheap_dropout(x, 1.0), 0 * x)
+
+    calls = []
+    monkeypatch.setattr(finetuning, "cheap_dropout", lambda t, p=0.5, training=True, inplace=False: (
+        calls.append((tuple(t.shape), p, training)), t)[1])
+    # eager attention, as bert.finetune_attention: auto trains on a CPU (sdpa draws its own)
+    model = BertFineTuned(transformer_models.load_model(tiny, attention="eager"), KimHead(32, 2, filters=4))
+    batch = Tokenized(transformer_models.load_tokenizer(tiny), TEXTS, 16, min_len=5).batch([0, 1, 2])
+    model.train()
+    model(batch)
+    heads, length = 2, batch["input_ids"].shape[1]
+    assert calls.count(((3, length, 32), 0.1, True)) == 1 + 2 * 2  # embeddings; 2 layers x (attention output, output)
+    assert calls.count(((3, heads, length, length), 0.1, True)) == 2  # each layer's attention weights
+    assert len(calls) == 7
+    calls.clear()
+    model.eval()
+    model(batch)
+    assert calls == []
