@@ -6,7 +6,7 @@ tweets, the same model (the packaged MiniLM) and the same number format:
 2. this pipeline's fine-tuning (embedding_bench.training, the Kim CNN head, AdamW, bert.dtype
    auto) for one epoch, with each batching: `random` (every 32 texts in a random order, padded
    to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default),
-   that also with torch's own dropout masks (before finetuning.CheapDropout);
+   that also with torch's own dropout masks (bert.finetune_dropout: torch, as before);
    with --compile also the budget's with the transformer under torch.compile (not a param);
 3. a peer: the plain loop of the Hugging Face course (AutoModelForSequenceClassification with
    problem_type multi_label_classification, DataCollatorWithPadding, a shuffled DataLoader of 32,
@@ -26,7 +26,6 @@ backward's two products), as bert_throughput.flops_per_token counts the forward.
 """
 
 import argparse
-import contextlib
 import csv
 import dataclasses
 import os
@@ -59,14 +58,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bert_throughput import flops_per_token  # noqa: E402
-from embedding_bench import devices, finetuning, params, sources, token_features, training, transformer_models  # noqa: E402
+from embedding_bench import devices, params, sources, token_features, training, transformer_models  # noqa: E402
 from embedding_bench.cnn import FeatureCNN, KimHead, head_options  # noqa: E402
 from embedding_bench.finetuning import BertFineTuned, Tokenized  # noqa: E402
 from embedding_bench.kinds import KINDS  # noqa: E402
 
 SEED = 1
 DEVICE = "cpu"  # --device
-CHEAP_DROPOUT = finetuning.CheapDropout
 
 
 def synchronized():
@@ -113,13 +111,12 @@ def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="ea
     """Seconds for one fine-tuning epoch as the train stage runs it, and its padded word pieces.
     attention="sdpa", fused=False: the kernels the pipeline used before they were params;
     compiled: the transformer through torch.compile(dynamic=True), which the pipeline does not do;
-    torch_dropout: torch's own dropout masks, as before finetuning.CheapDropout."""
-    finetuning.CheapDropout = contextlib.nullcontext if torch_dropout else CHEAP_DROPOUT
+    torch_dropout: torch's own dropout masks (bert.finetune_dropout: torch)."""
     b = p.bert
     torch.manual_seed(SEED)
     transformer = transformer_models.load_model(b, torch.float32, attention=attention if DEVICE == "cpu" else "sdpa")
     model = BertFineTuned(transformer, KimHead(transformer.config.hidden_size, y.shape[1], **head_options(p.cnn)),
-                          dtype if dtype != torch.float32 else None).to(DEVICE)
+                          dtype if dtype != torch.float32 else None, cheap_dropout=not torch_dropout).to(DEVICE)
     tokenizer = transformer_models.load_tokenizer(b)
     inputs = Tokenized(tokenizer, texts, b.max_length, model.head.min_len)
     cfg = KINDS["finetune"].fit_options(p)

@@ -144,10 +144,11 @@ class BertFineTuned(nn.Module):
     (param_groups)."""
 
     def __init__(self, transformer: nn.Module, head: nn.Module, autocast: Optional[torch.dtype] = None,
-                 layer: int = -1, last_n: int = 1, combine: str = "mean"):
+                 layer: int = -1, last_n: int = 1, combine: str = "mean", cheap_dropout: bool = False):
         super().__init__()
         self.transformer, self.head = transformer, head
         self.autocast = autocast  # e.g. torch.bfloat16: mixed precision for the transformer
+        self.cheap_dropout = cheap_dropout  # bert.finetune_dropout: auto, on a CPU (CheapDropout)
         self.layer, self.last_n, self.combine = layer, last_n, combine
 
     def forward(self, batch):
@@ -161,8 +162,9 @@ class BertFineTuned(nn.Module):
         device = next(self.parameters()).device.type
         batch = {k: v.to(device) for k, v in batch.items()}
         every_layer = self.last_n > 1 or self.layer != -1
-        # a GPU's dropout is a fused kernel already; a CPU's draws its mask cheaper (CheapDropout)
-        dropout = CheapDropout() if self.training and device == "cpu" else contextlib.nullcontext()
+        # a GPU's dropout is a fused kernel already
+        cheap = self.cheap_dropout and self.training and device == "cpu"
+        dropout = CheapDropout() if cheap else contextlib.nullcontext()
         with torch.autocast(device, dtype=self.autocast or torch.float32,
                             enabled=self.autocast is not None), dropout:
             out = self.transformer(**batch, output_hidden_states=every_layer)

@@ -193,7 +193,8 @@ class FineTuned(FrozenFeatures):
         config["attention"] = devices.pick_attention(b.finetune_attention, device)
         transformer = transformer_models.load_model(b, torch.float32, device, attention=config["attention"])
         autocast = devices.pick_dtype(b.dtype, device)
-        model = self._assemble(transformer, config, autocast if autocast != torch.float32 else None)
+        model = self._assemble(transformer, config, autocast if autocast != torch.float32 else None,
+                               cheap_dropout=b.finetune_dropout == "auto")
         return model.to(device)
 
     def rebuild(self, config: dict) -> nn.Module:
@@ -213,14 +214,15 @@ class FineTuned(FrozenFeatures):
         return self._assemble(transformer_models.load_model(bert, pretrained=False, attention=trained), config)
 
     @staticmethod
-    def _assemble(transformer: nn.Module, config: dict, autocast: torch.dtype | None = None) -> nn.Module:
+    def _assemble(transformer: nn.Module, config: dict, autocast: torch.dtype | None = None,
+                  cheap_dropout: bool = False) -> nn.Module:  # a rebuilt model predicts: no dropout
         from embedding_bench.finetuning import BertFineTuned, LabelTokenHead
 
         width, n_labels = transformer.config.hidden_size, len(config["labels"])
         head = (LabelTokenHead(width, config["label_positions"])
                 if config["finetune_head"] == "label_tokens"
                 else KimHead(width, n_labels, **config["head"]))
-        return BertFineTuned(transformer, head, autocast, **config["pooling"])
+        return BertFineTuned(transformer, head, autocast, cheap_dropout=cheap_dropout, **config["pooling"])
 
     def inputs(self, config: dict, df: pd.DataFrame, split: str, dirs: Dirs) -> Any:
         from embedding_bench import transformer_models

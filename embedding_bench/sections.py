@@ -68,8 +68,7 @@ class Ingest(Section):
     path: Annotated[str, AfterValidator(checks.dataset_folder)] = info(
         "folder of the files: relative to the repository root, or absolute", min_length=1)
     files: Annotated[dict[SplitName, LocalPath], AfterValidator(checks.distinct_files)] = info(
-        "`all: FILE` (test and val are carved out), or some of train/val/test: FILE (train needed)",
-        min_length=1)
+        "`all: FILE` (test and val are carved out), or some of train/val/test: FILE (train needed)", min_length=1)
     format: Literal["auto", "csv", "tsv", "jsonl", "parquet"] = info("auto: by extension")
     quoting: Literal["minimal", "none"] = info(
         "csv/tsv: minimal (standard quotes) | none (quotes are text, e.g. tweets)")
@@ -113,8 +112,7 @@ class Ingest(Section):
 class Split(Section):
     seed: Seed = info("the split's own seed: experiments with other `seed`s share the same splits")
     test_size: Share = info("share of the rows held out as test, when no test file is given")
-    val_size: Share = info("share of the training rows held out for early stopping and "
-                            "decision rules, when no val file is given")
+    val_size: Share = info("share of the training rows held out for early stopping and decision rules, when no val file is given")
 
 
 # A preprocessing variant: any of the steps, each with its valid values, "do nothing" by default.
@@ -213,6 +211,8 @@ class Bert(Section):
     finetune_attention: Literal["auto", "eager", "sdpa"] = info(
         "fine-tuning: the transformer's attention kernels: auto (eager on a CPU, where it measured "
         "fastest for short texts; sdpa on a GPU) | eager | sdpa (transformers' default)")
+    finetune_dropout: Literal["auto", "torch"] = info(
+        "fine-tuning: dropout masks: auto (a CPU's drawn 16 random bits an element, 3x cheaper; a GPU's torch's) | torch")
     accumulate: Positive = info("fine-tuning: batches per optimizer step (gradient accumulation)")
     finetune_epochs: Positive = info("fine-tuning: epochs")
     head: Literal[BERT_HEADS] = info(

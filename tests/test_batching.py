@@ -134,6 +134,11 @@ def test_fine_tuning_runs_made_before_the_batching_params_are_a_configuration_of
     by_length = {tokens: {**params, "bert": {**params["bert"], "finetune_batch_tokens": tokens}}
                  for tokens in ("auto", 2048, 0)}
     assert len({config_id(run, "cnn") for run in by_length.values()}) == 3
+    # a run made before bert.finetune_dropout drew torch's masks: pooled with neither setting
+    no_dropout_param = {**params, "bert": {k: v for k, v in params["bert"].items() if k != "finetune_dropout"}}
+    assert configuration(no_dropout_param, "cnn")["bert.finetune_dropout"] == "unrecorded"
+    assert len({config_id(no_dropout_param, "cnn"), config_id(params, "cnn"),
+                config_id({**params, "bert": {**params["bert"], "finetune_dropout": "torch"}}, "cnn")}) == 3
 
 
 def test_fused_adam_is_for_fine_tuning_only():

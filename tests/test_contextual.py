@@ -458,7 +458,8 @@ def test_cheap_dropout_keeps_1_minus_p_scales_and_reaches_every_dropout_of_a_tra
     monkeypatch.setattr(finetuning, "cheap_dropout", lambda t, p=0.5, training=True, inplace=False: (
         calls.append((tuple(t.shape), p, training)), t)[1])
     # eager attention, as bert.finetune_attention: auto trains on a CPU (sdpa draws its own)
-    model = BertFineTuned(transformer_models.load_model(tiny, attention="eager"), KimHead(32, 2, filters=4))
+    model = BertFineTuned(transformer_models.load_model(tiny, attention="eager"), KimHead(32, 2, filters=4),
+                          cheap_dropout=True)
     batch = Tokenized(transformer_models.load_tokenizer(tiny), TEXTS, 16, min_len=5).batch([0, 1, 2])
     model.train()
     model(batch)
@@ -470,3 +471,11 @@ def test_cheap_dropout_keeps_1_minus_p_scales_and_reaches_every_dropout_of_a_tra
     model.eval()
     model(batch)
     assert calls == []
+    # bert.finetune_dropout: auto (the default) draws so; torch leaves torch's own dropout
+    for setting, cheap in (("auto", True), ("torch", False)):
+        p = make_params(embedding="bert", device="cpu", bert__model=tiny.model, bert__finetune=True,
+                        bert__max_length=16, bert__finetune_dropout=setting)
+        model = experiment.new_model(p, ["happy"], {})[0].train()
+        model(batch)
+        assert model.cheap_dropout is cheap and len(calls) == 7 * cheap
+        calls.clear()

@@ -31,8 +31,10 @@ CNN_ONLY = ("embedding", "device", "vocab", "random", "word2vec", "fasttext", "g
 EMBEDDING_ONLY = {"fasttext": "fasttext"}
 # Params fine-tuning alone reads: left out of every other run's configuration. A fine-tuning run
 # made before they existed gets `unrecorded`: it is not any configuration made since (its random
-# batches went with sdpa attention, AdamW's loop over parameters and a CNN reading padding's states)
-FINETUNE_ONLY = ("bert.finetune_batching", "bert.finetune_batch_tokens", "bert.finetune_attention")
+# batches went with sdpa attention, AdamW's loop over parameters and a CNN reading padding's states;
+# one made before bert.finetune_dropout, torch's dropout masks)
+FINETUNE_ONLY = ("bert.finetune_batching", "bert.finetune_batch_tokens", "bert.finetune_attention",
+                 "bert.finetune_dropout")
 UNRECORDED = "unrecorded"
 # Params the axis columns already show (never repeated as columns). Not evaluate.at_least_one:
 # the rule shows it as resolved ("+top1" or not), and `auto` resolves like true or false, so runs
