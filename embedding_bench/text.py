@@ -11,9 +11,6 @@ from functools import lru_cache
 
 import emoji
 import numpy as np
-from nltk.stem import PorterStemmer, SnowballStemmer
-from nltk.tokenize import TweetTokenizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from embedding_bench.sections import Variant
 
@@ -30,8 +27,27 @@ TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201
 PLACEHOLDER = re.compile(r"\[[^\W\d]+\]")  # anonymised spans such as [NAME], kept as one token
 NEGATION = re.compile(r"\b(not|no|never|nothing|nobody|none|nor|cannot)\b|n't\b", re.IGNORECASE)
 
-STOPWORD_LISTS = {"sklearn": ENGLISH_STOP_WORDS}
-STEMMERS = {"porter": PorterStemmer, "snowball": lambda: SnowballStemmer("english")}
+# nltk and sklearn are imported where a step needs them: `import nltk` alone takes 1-2 s (it
+# loads every subpackage), and the stages that only read text (ingest, split, probe) never do
+
+
+def _sklearn_stop_words():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    return ENGLISH_STOP_WORDS
+
+
+def _porter():
+    from nltk.stem import PorterStemmer
+    return PorterStemmer()
+
+
+def _snowball():
+    from nltk.stem import SnowballStemmer
+    return SnowballStemmer("english")
+
+
+STOPWORD_LISTS = {"sklearn": _sklearn_stop_words}  # name -> the list's loader
+STEMMERS = {"porter": _porter, "snowball": _snowball}  # name -> a new stemmer
 
 
 def _is_invisible(char: str) -> bool:
@@ -66,6 +82,11 @@ def _stemmer(name):
     return STEMMERS[name]()
 
 
+@lru_cache(maxsize=None)
+def _stop_words(name):
+    return STOPWORD_LISTS[name]()
+
+
 def _join_placeholders(tokens):
     """'[', 'NAME', ']' (as the tokenizer splits a placeholder) -> '[NAME]'."""
     out, i = [], 0
@@ -84,6 +105,8 @@ class Preprocessor:
     """Turns one text into a token list, following a variant's steps (schema.Variant)."""
 
     def __init__(self, variant: Variant):
+        from nltk.tokenize import TweetTokenizer
+
         self.o = variant
         self.tokenizer = TweetTokenizer(preserve_case=True)
 
@@ -117,7 +140,7 @@ class Preprocessor:
             tokens = [t for tok in tokens
                       for t in ([tok] if tok in keep or PLACEHOLDER.fullmatch(tok) else ALNUM.findall(tok))]
         if o.stopwords:
-            stop = STOPWORD_LISTS[o.stopwords]
+            stop = _stop_words(o.stopwords)
             tokens = [t for t in tokens if t.lower() not in stop]
         if o.stem:
             stem = _stemmer(o.stem).stem

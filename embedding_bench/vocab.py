@@ -3,10 +3,12 @@
 Id 0 is padding, id 1 the unknown word; the static embedding matrix has one row per id."""
 
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch takes seconds to import; diagnose counts words with this module
+    import torch  # and never pads
 
 PAD, UNK = "<pad>", "<unk>"
 SPECIALS = (PAD, UNK)  # the vocabulary's first ids, before the words
@@ -35,8 +37,10 @@ def encode(token_lists: Iterable[list[str]], vocab: list[str], max_len: int) -> 
             for tokens in token_lists]
 
 
-def pad(ids: Sequence[np.ndarray], min_len: int) -> torch.Tensor:
+def pad(ids: Sequence[np.ndarray], min_len: int) -> "torch.Tensor":
     """A (batch, time) LongTensor, zero-padded to the longest text (at least min_len)."""
+    import torch
+
     out = np.zeros((len(ids), max(min_len, max(len(x) for x in ids))), dtype=np.int64)
     for row, x in zip(out, ids):
         row[:len(x)] = x
@@ -52,5 +56,5 @@ class TokenIds:
     def __len__(self):
         return len(self.ids)
 
-    def batch(self, idx: Sequence[int]) -> torch.Tensor:
+    def batch(self, idx: Sequence[int]) -> "torch.Tensor":
         return pad([self.ids[i] for i in idx], self.min_len)
