@@ -53,8 +53,11 @@ def seconds(repo: Path, argv: list[str]) -> float:
     # the stages' `python` is this interpreter, as when the venv is active
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     start = time.perf_counter()
-    subprocess.run(argv, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    done = subprocess.run(argv, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"{' '.join(argv)} failed in {repo}:\n{done.stderr[-3000:]}")
+    return elapsed
 
 
 def import_seconds(repo: Path, module: str) -> float:
