@@ -27,8 +27,8 @@ TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201
 PLACEHOLDER = re.compile(r"\[[^\W\d]+\]")  # anonymised spans such as [NAME], kept as one token
 NEGATION = re.compile(r"\b(not|no|never|nothing|nobody|none|nor|cannot)\b|n't\b", re.IGNORECASE)
 
-# nltk and sklearn are imported where a step needs them: `import nltk` alone takes 1-2 s (it
-# loads every subpackage), and the stages that only read text (ingest, split, probe) never do
+# nltk and sklearn are imported by the step that needs them: `import nltk` alone takes 1-2 s
+# (it loads every subpackage), and stages that read text without tokenizing it (ingest) never do
 
 
 def _sklearn_stop_words():

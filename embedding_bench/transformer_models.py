@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 from safetensors import SafetensorError
 from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
 
-if TYPE_CHECKING:  # torch and transformers' modeling classes take seconds to import: a stage
-    import torch  # that only tokenizes (diagnose) never imports them
+if TYPE_CHECKING:  # transformers' modeling classes take seconds to import: a stage that only
+    import torch  # tokenizes (diagnose) never imports them; torch is named here for types only
     from transformers import PreTrainedModel
 
 from embedding_bench.errors import UserError
