@@ -15,9 +15,14 @@ tweets, the same model (the packaged MiniLM) and the same number format:
 4. the frozen extraction (token_features.extract) and one epoch of the Kim CNN over the stored
    features (the `train` params), as ratios to the fine-tuning epoch;
 5. prediction by a fine-tuned model as the evaluate stage runs it, against the whole model on
-   in-order batches (before).
+   in-order batches (before);
+6. with --profile, where the time goes (torch.profiler, one more run of the default epoch and of
+   the extraction): the matrix products' share of it and their own rate, and the share of the
+   roofline each would reach if every other operation took no time: a ceiling for this torch's
+   kernels, since everything else (attention's softmax, GELU, layer norms, casts, dropout, the
+   optimizer) only adds time.
 
-    .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--device cpu|cuda] [--compile] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
+    .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--device cpu|cuda] [--compile] [--profile] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
 
 With --device cuda on a machine without CUDA it says so and exits 0.
 
@@ -26,6 +31,7 @@ backward's two products), as bert_throughput.flops_per_token counts the forward.
 """
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import os
@@ -48,6 +54,8 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--compile", action="store_true",
                     help="add the token-budget batching with the transformer under torch.compile")
+    ap.add_argument("--profile", action="store_true",
+                    help="where the default epoch's and the extraction's time goes, and their ceilings")
     return ap.parse_args()
 
 
@@ -107,11 +115,12 @@ WARM_UP = {}  # (budget, compiled): seconds of its first warm-up (torch.compile'
 
 
 def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="eager", fused=True,
-                   compiled=False, torch_dropout=False):
+                   compiled=False, torch_dropout=False, around=contextlib.nullcontext()):
     """Seconds for one fine-tuning epoch as the train stage runs it, and its padded word pieces.
     attention="sdpa", fused=False: the kernels the pipeline used before they were params;
     compiled: the transformer through torch.compile(dynamic=True), which the pipeline does not do;
-    torch_dropout: torch's own dropout masks (bert.finetune_dropout: torch)."""
+    torch_dropout: torch's own dropout masks (bert.finetune_dropout: torch); around: a context
+    (a profiler) around the timed epoch."""
     b = p.bert
     torch.manual_seed(SEED)
     transformer = transformer_models.load_model(b, torch.float32, attention=attention if DEVICE == "cpu" else "sdpa")
@@ -133,7 +142,8 @@ def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="ea
     training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan[:3], "warm-up")
     WARM_UP.setdefault((max_tokens, compiled), synchronized() - start)
     start = synchronized()
-    training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan, "pipeline")
+    with around:
+        training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan, "pipeline")
     return synchronized() - start, padded
 
 
@@ -181,15 +191,17 @@ def peer_epoch(p, texts, y, dtype):
     return synchronized() - start, padded
 
 
-def frozen(p, texts, y, dtype):
-    """Seconds for the frozen extraction of `texts` and for one epoch of the Kim CNN over them."""
+def frozen(p, texts, y, dtype, around=contextlib.nullcontext()):
+    """Seconds for the frozen extraction of `texts` (`around` it: a context, a profiler) and for
+    one epoch of the Kim CNN over them."""
     b = p.bert
     model = transformer_models.load_model(b, dtype, DEVICE)
     tokenizer = transformer_models.load_tokenizer(b)
     with tempfile.TemporaryDirectory() as tmp:
         token_features.extract(model, tokenizer, texts[:64], b, Path(tmp) / "warm", DEVICE, desc="warm-up")
         start = synchronized()
-        token_features.extract(model, tokenizer, texts, b, Path(tmp) / "f", DEVICE, desc="extraction")
+        with around:
+            token_features.extract(model, tokenizer, texts, b, Path(tmp) / "f", DEVICE, desc="extraction")
         extraction = synchronized() - start
         torch.manual_seed(SEED)
         cnn = FeatureCNN(model.config.hidden_size, y.shape[1], **head_options(p.cnn)).to(DEVICE)
@@ -229,6 +241,31 @@ def prediction(p, texts, y):
     new = training.predict(now, inputs)
     kernels = (now.transformer.config._attn_implementation, before.transformer.config._attn_implementation)
     return middle - start, synchronized() - middle, float(np.abs(old - new).max()), kernels
+
+
+MATRIX_PRODUCTS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+
+
+def profiled(measure):
+    """measure(around=a torch.profiler) -> its result, and the seconds and FLOPs (as the
+    profiler counts them from the shapes) of the matrix products in the profiled region."""
+    activities = [torch.profiler.ProfilerActivity.CPU] + (
+        [torch.profiler.ProfilerActivity.CUDA] if DEVICE == "cuda" else [])
+    profiler = torch.profiler.profile(activities=activities, with_flops=True)
+    result = measure(profiler)
+    products = [e for e in profiler.key_averages() if e.key in MATRIX_PRODUCTS]
+    own_time = "self_device_time_total" if DEVICE == "cuda" else "self_cpu_time_total"
+    return result, sum(getattr(e, own_time) for e in products) / 1e6, sum(e.flops for e in products)
+
+
+def print_ceiling(what, seconds, products, model_flops, roofline, dt):
+    """One line of --profile: the products' share of `seconds`, their rate, and the ceilings."""
+    product_seconds, product_flops = products
+    print(f"{what}: {seconds:.1f} s profiled, matrix products ({', '.join(MATRIX_PRODUCTS)}) "
+          f"{product_seconds / seconds:.0%} of it at {product_flops / product_seconds / 1e9:.1f} GFLOP/s "
+          f"({product_flops / product_seconds / roofline:.0%} of the {dt} roofline); the whole "
+          f"{model_flops / seconds / roofline:.0%} of the roofline, {model_flops / product_seconds / roofline:.0%} "
+          f"if every other operation took no time")
 
 
 def main(args: argparse.Namespace):
@@ -274,6 +311,10 @@ def main(args: argparse.Namespace):
             runs[name] = min(runs.get(name, (seconds, padded)), (seconds, padded))
     extraction, cnn_epoch = frozen(p, texts, y, dtype)
     predicted = min((prediction(p, texts, y) for _ in range(args.rounds)), key=lambda r: r[1])
+    if args.profile:
+        profiles = {"epoch": profiled(lambda around: pipeline_epoch(p, texts, y, dtype, True, args.max_tokens,
+                                                                     around=around)[0]),
+                    "extraction": profiled(lambda around: frozen(p, texts, y, dtype, around)[0])}
 
     print(f"\n{len(texts)} tweets, {real} word pieces ({real / len(texts):.1f} a text), "
           f"{per_token / 1e6:.1f} MFLOP per word piece forward+backward; {devices.cpu_name()}, "
@@ -305,6 +346,13 @@ def main(args: argparse.Namespace):
           f"with the transformer on length-sorted batches ({attention} attention), {before:.1f} s on the "
           f"in-order ones ({before_attention}, before): "
           f"{before / now:.2f}x; probabilities differ by at most {gap:.1e}")
+    if args.profile:
+        print(f"\nprofiled (torch.profiler, one more run of each; {dt})")
+        seconds, *products = profiles["epoch"]
+        print_ceiling(f"fine-tuning epoch, by_length, {args.max_tokens} tokens", seconds, products,
+                      real * per_token, gemm[dt], dt)
+        seconds, *products = profiles["extraction"]
+        print_ceiling("frozen extraction", seconds, products, real * forward, gemm[dt], dt)
 
 
 if __name__ == "__main__":
