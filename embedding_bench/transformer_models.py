@@ -8,12 +8,12 @@ max_length) are checked on loading, and the tokenizer against the model.
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
+import torch
 from safetensors import SafetensorError
 from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
 
 if TYPE_CHECKING:  # transformers' modeling classes take seconds to import: a stage that only
-    import torch  # tokenizes (diagnose) never imports them; torch is named here for types only
-    from transformers import PreTrainedModel
+    from transformers import PreTrainedModel  # tokenizes (diagnose) never imports them
 
 from embedding_bench.errors import UserError
 from embedding_bench.sections import Bert
@@ -100,15 +100,13 @@ def fragmentation(tokenizer: PreTrainedTokenizerBase, token_lists: Sequence[list
             "unk_share": round(unk / max(pieces, 1), 4)}
 
 
-def load_model(cfg: Bert, dtype: Optional["torch.dtype"] = None, device: str = "cpu",
+def load_model(cfg: Bert, dtype: torch.dtype = torch.float32, device: str = "cpu",
                pretrained: bool = True, attention: Optional[str] = None) -> "PreTrainedModel":
-    """The transformer, from safetensors only, in `dtype` (None: float32); `pretrained=False`
-    builds the architecture only (its weights then come from a saved state dict). `attention`:
-    transformers' attn_implementation (None: its default)."""
-    import torch
+    """The transformer, from safetensors only; `pretrained=False` builds the architecture only
+    (its weights then come from a saved state dict). `attention`: transformers'
+    attn_implementation (None: its default)."""
     from transformers import AutoModel
 
-    dtype = dtype or torch.float32
     path, options = load_options(cfg)
     kernels = {"attn_implementation": attention} if attention else {}
     if pretrained:
@@ -121,11 +119,9 @@ def load_model(cfg: Bert, dtype: Optional["torch.dtype"] = None, device: str = "
     return model.to(device)
 
 
-def combine_layers(hidden_states: Sequence["torch.Tensor"], layer: int, last_n: int,
-                   combine: str) -> "torch.Tensor":
+def combine_layers(hidden_states: Sequence[torch.Tensor], layer: int, last_n: int,
+                   combine: str) -> torch.Tensor:
     """One vector per token: hidden state `layer`, or the mean/sum of the last `last_n` layers."""
-    import torch
-
     if last_n <= 1:
         return hidden_states[layer]
     stacked = torch.stack(hidden_states[-last_n:])
