@@ -20,7 +20,7 @@ tweets, the same model (the packaged MiniLM) and the same number format:
    the extraction): the matrix products' share of it and their own rate, and the share of the
    roofline each would reach if every other operation took no time: a ceiling for this torch's
    kernels, since everything else (attention's softmax, GELU, layer norms, casts, dropout, the
-   optimizer) only adds time.
+   optimizer) only adds time; and the largest of those other operations by their own time.
 
     .venv/bin/python bench/finetune_throughput.py [--texts 1024] [--device cpu|cuda] [--compile] [--profile] [--tsv ../shared/datasets/semeval2018-ec/train.tsv]
 
@@ -246,26 +246,32 @@ def prediction(p, texts, y):
 MATRIX_PRODUCTS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
 
 
-def profiled(measure):
-    """measure(around=a torch.profiler) -> its result, and the seconds and FLOPs (as the
-    profiler counts them from the shapes) of the matrix products in the profiled region."""
+def profiled(measure, largest=6):
+    """measure(around=a torch.profiler) -> its result, the seconds and FLOPs (as the profiler
+    counts them from the shapes) of the matrix products in the profiled region, and the
+    `largest` other operations by their own time: [(name, seconds)]."""
     activities = [torch.profiler.ProfilerActivity.CPU] + (
         [torch.profiler.ProfilerActivity.CUDA] if DEVICE == "cuda" else [])
     profiler = torch.profiler.profile(activities=activities, with_flops=True)
     result = measure(profiler)
-    products = [e for e in profiler.key_averages() if e.key in MATRIX_PRODUCTS]
     own_time = "self_device_time_total" if DEVICE == "cuda" else "self_cpu_time_total"
-    return result, sum(getattr(e, own_time) for e in products) / 1e6, sum(e.flops for e in products)
+    events = profiler.key_averages()
+    products = [e for e in events if e.key in MATRIX_PRODUCTS]
+    others = sorted(((e.key, getattr(e, own_time) / 1e6) for e in events if e.key not in MATRIX_PRODUCTS),
+                    key=lambda item: -item[1])[:largest]
+    return result, sum(getattr(e, own_time) for e in products) / 1e6, sum(e.flops for e in products), others
 
 
 def print_ceiling(what, seconds, products, model_flops, roofline, dt):
     """One line of --profile: the products' share of `seconds`, their rate, and the ceilings."""
-    product_seconds, product_flops = products
+    product_seconds, product_flops, others = products
     print(f"{what}: {seconds:.1f} s profiled, matrix products ({', '.join(MATRIX_PRODUCTS)}) "
           f"{product_seconds / seconds:.0%} of it at {product_flops / product_seconds / 1e9:.1f} GFLOP/s "
           f"({product_flops / product_seconds / roofline:.0%} of the {dt} roofline); the whole "
           f"{model_flops / seconds / roofline:.0%} of the roofline, {model_flops / product_seconds / roofline:.0%} "
           f"if every other operation took no time")
+    print("  the largest other operations (own time): "
+          + ", ".join(f"{name} {own / seconds:.0%}" for name, own in others))
 
 
 def main(args: argparse.Namespace):
