@@ -38,6 +38,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from embedding_bench.sections import AUTO_BATCH_TOKENS  # no torch: --help still answers at once
 
@@ -246,10 +247,15 @@ def prediction(p, texts, y):
 MATRIX_PRODUCTS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
 
 
-def profiled(measure, largest=6):
-    """measure(around=a torch.profiler) -> its result, the seconds and FLOPs (as the profiler
-    counts them from the shapes) of the matrix products in the profiled region, and the
-    `largest` other operations by their own time: [(name, seconds)]."""
+class Profile(NamedTuple):
+    seconds: float  # what the measure returned: the profiled region's
+    product_seconds: float  # the matrix products' own time in it
+    product_flops: float  # as the profiler counts them from the shapes
+    others: list  # the largest other operations by their own time: [(name, seconds)]
+
+
+def profiled(measure, largest=6) -> Profile:
+    """measure(around=a torch.profiler) -> seconds, profiled."""
     activities = [torch.profiler.ProfilerActivity.CPU] + (
         [torch.profiler.ProfilerActivity.CUDA] if DEVICE == "cuda" else [])
     profiler = torch.profiler.profile(activities=activities, with_flops=True)
@@ -259,12 +265,13 @@ def profiled(measure, largest=6):
     products = [e for e in events if e.key in MATRIX_PRODUCTS]
     others = sorted(((e.key, getattr(e, own_time) / 1e6) for e in events if e.key not in MATRIX_PRODUCTS),
                     key=lambda item: -item[1])[:largest]
-    return result, sum(getattr(e, own_time) for e in products) / 1e6, sum(e.flops for e in products), others
+    return Profile(result, sum(getattr(e, own_time) for e in products) / 1e6,
+                   sum(e.flops for e in products), others)
 
 
-def print_ceiling(what, seconds, products, model_flops, roofline, dt):
-    """One line of --profile: the products' share of `seconds`, their rate, and the ceilings."""
-    product_seconds, product_flops, others = products
+def print_ceiling(what, profile: Profile, model_flops, roofline, dt):
+    """--profile's lines: the products' share of the time, their rate, the ceilings, the rest."""
+    seconds, product_seconds, product_flops, others = profile
     print(f"{what}: {seconds:.1f} s profiled, matrix products ({', '.join(MATRIX_PRODUCTS)}) "
           f"{product_seconds / seconds:.0%} of it at {product_flops / product_seconds / 1e9:.1f} GFLOP/s "
           f"({product_flops / product_seconds / roofline:.0%} of the {dt} roofline); the whole "
@@ -354,11 +361,9 @@ def main(args: argparse.Namespace):
           f"{before / now:.2f}x; probabilities differ by at most {gap:.1e}")
     if args.profile:
         print(f"\nprofiled (torch.profiler, one more run of each; {dt})")
-        seconds, *products = profiles["epoch"]
-        print_ceiling(f"fine-tuning epoch, by_length, {args.max_tokens} tokens", seconds, products,
+        print_ceiling(f"fine-tuning epoch, by_length, {args.max_tokens} tokens", profiles["epoch"],
                       real * per_token, gemm[dt], dt)
-        seconds, *products = profiles["extraction"]
-        print_ceiling("frozen extraction", seconds, products, real * forward, gemm[dt], dt)
+        print_ceiling("frozen extraction", profiles["extraction"], real * forward, gemm[dt], dt)
 
 
 if __name__ == "__main__":
