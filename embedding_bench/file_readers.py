@@ -5,19 +5,22 @@ messages. Malformed files are refused with the line and the fix, never read half
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from embedding_bench.errors import UserError, note
+from embedding_bench.json_records import read_json_records
 from embedding_bench.param_checks import repeated
-from embedding_bench.quotes import QUOTE_HINT, refuse_bare_quotes_taken_as_quoting, runaway
+from embedding_bench.quotes import (LINE_END, QUOTE_HINT, refuse_bare_quotes_taken_as_quoting,
+                                    refuse_quoted_fields_read_unquoted, runaway)
 from embedding_bench.sections import Ingest
-from embedding_bench.text_files import (codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_c1_controls,
-                                        refuse_utf8_read_as_other)
+from embedding_bench.text_files import (codec_of, decoding, first_bad_line, is_gzip, open_data, refuse_broken_gzip,
+                                        refuse_c1_controls, refuse_utf8_read_as_other)
 
+# with quoting: none, a delimiter in a text splits it: such texts need the file's quotes
+UNQUOTED_HINT = "with ingest.quoting: none a delimiter inside a text splits it: quote such texts, and read with quoting: minimal"
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl",
            ".parquet": "parquet"}
 
@@ -82,8 +85,12 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
                         f"so that each column has one name{hint}")
     width = len(header)
     trailing = {len(r) for r in records} if all(not any(r[width:]) for r in records) else set()
+    raw = LINE_END.split(text)
+    unquoted = quoting["mode"] == csv.QUOTE_NONE
+    if unquoted:
+        refuse_quoted_fields_read_unquoted(path, records, lines)
     for record, line in zip(records, lines):
-        if quoting["mode"] != csv.QUOTE_NONE and any(runaway(field, sep, width) for field in record):
+        if not unquoted and runaway(record, raw[line - 1:], sep, width):
             raise UserError(f"{path}: line {line}: a quote (\") starts a field that runs over the next "
                             f"lines, which look like rows of their own; {QUOTE_HINT}")
         if len(record) < width or (len(record) > width and len(trailing) != 1):
@@ -91,67 +98,8 @@ def read_delimited(path: Path, sep: str, quoting: dict, names: list[str] | None 
             raise UserError(f"{path}: line {line} has {len(record)} fields and the {where} {width} "
                             f"({', '.join(header)}); every row needs one field per column (check "
                             f"ingest.delimiter{'' if names is None else ' and ingest.column_names'}; "
-                            f"{QUOTE_HINT})")
+                            f"{UNQUOTED_HINT if unquoted else QUOTE_HINT})")
     return header, [record[:width] for record in records], lines
-
-
-def _wrapped_records(path: Path, text: str) -> tuple[str, list] | None:
-    """(key, records) where the whole file is one JSON object whose only value is a list of
-    objects; None otherwise (JSON Lines of one record is an object with several keys). The
-    layouts of pandas' to_json other than records (its default among them) are refused."""
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    values = list(whole.values()) if isinstance(whole, dict) else []
-    # orient columns/index: objects of objects (a text's record holds its text); split, table
-    if values and all(isinstance(v, dict) for v in values) or {"columns", "data"} <= set(whole) or \
-            {"schema", "data"} <= set(whole):
-        keys = ", ".join(map(repr, list(whole)[:3]))
-        raise UserError(f"{path}: one JSON object of objects or tables ({keys} ...), as pandas' to_json "
-                        f"writes them (by default, and with orient 'index', 'split' or 'table'), not one "
-                        f"object per text; write it with df.to_json(path, orient='records', lines=True)")
-    if isinstance(whole, dict) and len(whole) == 1:
-        (key, value), = whole.items()
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return key, value
-    return None
-
-
-def read_json_records(path: Path, encoding: str) -> tuple[list[dict], list[int], str]:
-    """JSON Lines (one object a line), or a JSON array of objects (a .json export): (records,
-    the line, or for an array the element number, of each, and which of the two: line, record)."""
-    with open_data(path, "r", encoding=encoding) as f:
-        text = f.read()
-    wrapped = _wrapped_records(path, text)
-    if wrapped is not None:  # {"data": [...]}: one key holding the records, as some APIs export
-        key, records = wrapped
-        note(f"{path}: the records are the list under {key!r}; read {len(records)} of them")
-        return records, list(range(1, len(records) + 1)), "record"
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
-        lines = list(range(1, len(records) + 1))
-        unit = "record"
-    else:
-        records, lines, unit = [], [], "line"
-        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 is text
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise UserError(f"{path}: line {number} is not valid JSON ({e.msg}); ingest.format "
-                                    f"jsonl reads one JSON object a line, or one JSON array of objects")
-                lines.append(number)
-    bad = next((line for record, line in zip(records, lines) if not isinstance(record, dict)), None)
-    if bad is not None:
-        raise UserError(f"{path}: {unit} {bad} is not a JSON object; each row must be an object "
-                        f"with the text, id and label fields")
-    return records, lines, unit
 
 
 def _excel_separator(path: Path, encoding: str) -> str | None:
@@ -213,6 +161,7 @@ def read_file(path: Path, cfg: Ingest) -> pd.DataFrame:
         raise UserError(f"{path}: file not found; check ingest.path and ingest.files in params.yaml")
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty")
+    refuse_broken_gzip(path)
     fmt = _format(path, cfg.format)
     if fmt != "parquet":
         refuse_utf8_read_as_other(path, cfg.encoding)

@@ -44,7 +44,8 @@ def _refuse_header_rows(df: pd.DataFrame, columns: list, path: Path) -> None:
     has one) would become a text `text` with a label `labels`: refused when text, id and label
     column all hold their own names."""
     columns = [c for c in columns if c and c in df.columns]
-    same = pd.concat([df[c].map(as_text).str.strip().str.casefold() == c.casefold() for c in columns],
+    same = pd.concat([df[c].map(as_text).str.replace("\ufeff", "").str.strip().str.casefold() == c.casefold()
+                      for c in columns],  # U+FEFF: the byte-order mark of a file joined after the first
                      axis=1).all(axis=1)
     if same.any():
         row = df.index[same][0]
@@ -198,17 +199,30 @@ def ingest(cfg: Ingest) -> Ingested:
     return Ingested(table, labels, report)
 
 
+# A missing text as exporters write it: R's write.csv (NA), pandas' astype(str) (nan, None, <NA>),
+# MySQL (\\N), SQL dumps (NULL). No tweet to learn from.
+MISSING_TEXTS = {"na", "nan", "none", "<na>", "null", "\\n", "n/a"}
+
+
 def _drop_bad_rows(table: pd.DataFrame, on_bad: str, report: dict) -> pd.DataFrame:
-    """Texts with nothing visible (empty, white space, zero-width or control characters only)
-    are dropped and counted (or an error, per ingest.on_bad_rows)."""
+    """Texts with nothing visible (empty, white space, zero-width or control characters only),
+    or nothing but a missing-value marker (`NA`, `nan`), are dropped and counted (or an error,
+    per ingest.on_bad_rows)."""
     empty = table["text"].map(lambda t: not without_invisible(t)[0].strip())
-    if empty.any():
+    marker = table["text"].str.strip().str.casefold().isin(MISSING_TEXTS)
+    for reason, bad in (("empty_text", empty), ("missing_value_text", marker)):
+        if not bad.any():
+            continue
+        r = table[bad].iloc[0]
+        what = "empty text" if reason == "empty_text" else f"the text {r['text']!r} marks a missing value"
         if on_bad == "error":
-            r = table[empty].iloc[0]
-            raise UserError(f"{r['_file']}: {r['_line']}: empty text ({int(empty.sum())} such rows); "
+            raise UserError(f"{r['_file']}: {r['_line']}: {what} ({int(bad.sum())} such rows); "
                             f"fix them or set ingest.on_bad_rows: drop")
-        report["dropped"]["empty_text"] = int(empty.sum())
-    return table[~empty]
+        report["dropped"][reason] = int(bad.sum())
+        if reason != "empty_text":
+            note(f"{r['_file']}: {r['_line']}: {what}; {int(bad.sum())} such rows dropped (counted in "
+                 f"metrics/ingest.json: dropped)")
+    return table[~(empty | marker)]
 
 
 def _refuse_emptied_files(table: pd.DataFrame, cfg: Ingest, report: dict) -> None:

@@ -7,6 +7,7 @@ probability vector) and missing-value markers.
 import ast
 import io
 import json
+import re
 import tokenize
 import unicodedata
 
@@ -131,6 +132,11 @@ def refuse_odd_items(items: list[str], where: str, names: list[str] | None) -> N
                         f"per label (a multi-hot vector)? The long layout reads the names or ids of "
                         f"the labels each text has, each once: write those (e.g. [1, 3]), or one 0/1 "
                         f"column per label with ingest.labels.layout: wide")
+    share = next((x for x in items if re.fullmatch(r"\d*\.\d+|\d+\.", x) and float(x) <= 1), None)
+    if share is not None:  # `0.0,1.0,0.0`: what a list cell of floats is refused for (see _item)
+        raise UserError(f"{where}: {share!r} in the labels {items} is a value per label (a 0/1 or probability "
+                        f"vector?), not a label name or a whole-number id; write the names or ids of the "
+                        f"labels each text has, or one 0/1 column per label with ingest.labels.layout: wide")
     marker = next((x for x in items if x.casefold() in MISSING_ITEMS), None) if names is None else None
     if marker is not None:
         raise UserError(f"{where}: {marker!r} reads as a missing value, not a label: leave the cell "

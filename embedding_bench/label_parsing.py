@@ -24,7 +24,8 @@ RESERVED = ("id", "text", "split", "original_text", "tokens", "empty", "_labels"
 # Characters that join several labels in one cell, when they are not ingest.labels.separator:
 # `anger|fear` and `anger;fear` are joined whatever the parts are, `anger/joy` only where all
 # parts are labels (`news` and `news/politics` make a taxonomy, `very` and `very positive` a scale).
-JOINERS = {"|": lambda parts: True, ";": lambda parts: True, ",": all, "/": all, "+": all, " ": all}
+JOINERS = {"|": lambda parts: True, ";": lambda parts: True, ",": all, "/": all, "+": all, "#": all, "&": all,
+           " ": all}
 # Characters no real label name holds: a label like `["joy"` or `{anger` is a list (JSON, Python,
 # a Postgres array) read as delimited text.
 MISPARSE = set("[]{}\"'")
@@ -54,7 +55,9 @@ def wide_labels(df: pd.DataFrame, cfg: Ingest, path: Path) -> tuple[list[str], n
     (names, int8 matrix). A missing value is an error at its own row and column."""
     given = cfg.labels.columns
     reserved = {cfg.text_column, cfg.id_column}
-    columns = list(given or [c for c in df.columns if c not in reserved])
+    header = {unicodedata.normalize("NFC", str(c)): c for c in df.columns}  # é as one character or e + accent
+    columns = [header.get(unicodedata.normalize("NFC", str(c)), c) for c in given] or \
+        [c for c in df.columns if c not in reserved]
     names = [label_name(str(column), f"{path}: header") for column in columns]
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -117,6 +120,11 @@ def label_names(cfg: Ingest, root: Path) -> list[str] | None:
     if blank:
         raise UserError(f"{path}: line {blank} is blank; each line's place is its label's id (the first "
                         f"line is id 0), so write the name of id {blank - 1} there (ingest.labels.names_file)")
+    numbered = next((n for n, line in enumerate(lines, 1) if re.match(r"\s*\d+\s*[,;:|\t ]\s*\S", line)), None)
+    if numbered:
+        raise UserError(f"{path}: line {numbered} ({lines[numbered - 1]!r}) looks like an id and a name; the "
+                        f"file holds one name a line, its place the id (the first line is id 0): write the "
+                        f"names alone (ingest.labels.names_file)")
     names = [label_name(line, f"{path}: line {number}") for number, line in enumerate(lines, 1)]
     if not names:
         raise UserError(f"{path}: the label-names file is empty")
@@ -178,6 +186,13 @@ def _resolve_ids(cells: list[tuple[str, str, list[str]]], names: list[str]) -> l
                                 f"names (or ids 0..{len(names) - 1}) of ingest.labels.names_file")
             resolved.append(names[n])
         rows.append(resolved)
+    if as_id and not any(names[-1] in row for row in rows):
+        where = next(where for where, row, _ in cells if row == as_id[0][0])
+        raise UserError(f"{where}: the column gives ids ({as_id[0][1]!r}), and the names file's last "
+                        f"line, {names[-1]!r} (id {len(names) - 1}), is no text's label: does the file start "
+                        f"with a header line ({names[0]!r}; pandas' to_csv writes one)? That would shift every "
+                        f"id by one: remove it. If no text has {names[-1]!r}, remove its line "
+                        f"(ingest.labels.names_file)")
     return rows
 
 
@@ -201,10 +216,19 @@ def check_label_names(labels: list[str], where: str, separator: str | None = Non
                         f"({', '.join(RESERVED[:6])}); rename the label in the data (or the names file), "
                         f"or, if it is not a label, list the label columns in ingest.labels.columns "
                         f"or set ingest.id_column")
-    odd = [name for name in labels if MISPARSE & set(name)] if separator is not None else []
+    odd = [name for name in labels if MISPARSE & set(name) or name.count("(") != name.count(")")
+           or not name.strip("() ")] if separator is not None else []  # `(2`, `27)`, `()`: a tuple's repr
     if odd:
-        raise UserError(f"{at_name(odd[0])}: label names {odd[:5]} hold brackets or quotes: the label column "
-                        f"was probably not split right; check ingest.labels.separator and the file")
+        raise UserError(f"{at_name(odd[0])}: label names {odd[:5]} hold brackets, quotes or unbalanced "
+                        f"parentheses (a list or tuple written as text?): the label column was probably "
+                        f"not split right; check ingest.labels.separator and the file")
+    numbers = [name for name in labels if name.isascii() and name.isdigit()] if separator is not None else []
+    if numbers and len(numbers) < len(labels) and not named:
+        names = [name for name in labels if name not in numbers]
+        raise UserError(f"{at_name(numbers[0])}: the label {numbers[0]!r} is a number among names "
+                        f"({', '.join(map(repr, names[:3]))}): an id? Ids need the names in "
+                        f"ingest.labels.names_file (one a line, the first id 0); if {numbers[0]!r} is a "
+                        f"label's name, list it there too")
     folded = {}
     for name in labels:  # as a reader sees them: one Unicode form, any case, any spacing
         folded.setdefault(" ".join(unicodedata.normalize("NFC", name).casefold().split()), []).append(name)

@@ -10,16 +10,36 @@ from embedding_bench.errors import UserError
 QUOTE_HINT = "for texts with bare quotes (tweets), set ingest.quoting: none"
 
 
-def runaway(field, sep, width):
+LINE_END = re.compile(r"\r\n|\r|\n")  # the line ends the csv module counts
+
+
+def runaway(record: list[str], raw: list[str], sep: str, width: int) -> bool:
     """Whether a quoted field that spans lines swallowed rows of their own: in a TSV, a field
-    holding both a tab and a line break (tweets hold neither); elsewhere, a field whose every
-    line between its first and last splits into exactly one field per column."""
-    if "\n" not in field:
+    holding both a tab and a line break (tweets hold neither); elsewhere, a record over several
+    lines of the file (`raw`, from its first) each of which splits into exactly one field per
+    column, as rows do (a text over lines, `Dear diary` / `pizza, pasta, wine, beer` / `the
+    end`, has lines that do not)."""
+    spanned = len(LINE_END.split(sep.join(record)))
+    if spanned < 2:
         return False
-    if sep == "\t" and "\t" in field:
+    if sep == "\t" and any("\t" in field and LINE_END.search(field) for field in record):
         return True
-    middle = field.split("\n")[1:-1]
-    return bool(middle) and all(len(row.split(sep)) == width for row in middle)
+    return all(len(line.split(sep)) == width for line in raw[:spanned])
+
+
+def refuse_quoted_fields_read_unquoted(path: Path, records: list[list[str]], lines: list[int]) -> None:
+    """With quoting: none, a field wrapped in quotes that holds doubled (`""`) or backslash-escaped
+    (`\\"`) quotes is a csv writer's quoting (pandas, Excel, Spark), whose escapes would stay in the
+    text: refused. A tweet in quotes holds neither."""
+    for record, line in zip(records, lines):
+        field = next((f for f in record if len(f) > 2 and f[0] == f[-1] == '"' and ('""' in f[1:-1]
+                                                                                  or '\\"' in f)), None)
+        if field is not None:
+            escape = "backslash-escaped" if '\\"' in field else "doubled"
+            fix = ("set ingest.quoting: minimal" if escape == "doubled" else "re-export it with standard "
+                   "csv quoting (quotes doubled: pandas' to_csv, Excel), then read with ingest.quoting: minimal")
+            raise UserError(f"{path}: line {line}: the field {field[:60]!r} is quoted by a csv writer ({escape} "
+                            f"quotes inside), which ingest.quoting: none would keep in the text; {fix}")
 
 
 # Characters some writer quotes a field for (a comma or semicolon: the delimiter it may have
@@ -44,7 +64,7 @@ def refuse_bare_quotes_taken_as_quoting(path: Path, text: str, sep: str, records
     text but numbers, Go a leading space, Apache Commons CSV a leading `#`, others a comma or
     semicolon unless the column's unquoted texts hold one) read as before. Each record is
     compared with its raw line of `text` (the file), where that line holds it whole."""
-    raw = re.split(r"\r\n|\r|\n", text)  # the line ends the csv module counts
+    raw = LINE_END.split(text)
     header = names if names is not None else [name.strip() for name in records[0]] if records else []
     wrapped, plain = {}, {}  # column -> its quoted fields; column -> {MAYBE_REASONS char: a line it is unquoted}
     for record, line in zip(records[names is None:], lines[names is None:]):

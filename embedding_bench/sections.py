@@ -98,10 +98,10 @@ class Ingest(Section):
         if "all" not in self.files and "train" not in self.files:
             raise ValueError(f"ingest.files names no training data ({dict(self.files)}); add "
                              f"`train: FILE`, or give one `all: FILE` to carve every split from")
-        if self.id_column is not None and self.id_column == self.text_column:
-            raise ValueError(f"ingest.id_column and ingest.text_column are both {self.text_column!r}: "
-                             f"every text would be its own id; name the id column, or set "
-                             f"ingest.id_column: null to number the rows")
+        for param, column, fix in (("id_column", self.id_column, "id; name the id column, or set ingest.id_column: null to number the rows"),
+                                   ("labels.column", self.labels.column if self.labels.layout == "long" else None, "label; name the column that holds them")):
+            if column is not None and column == self.text_column:
+                raise ValueError(f"ingest.{param} and ingest.text_column are both {column!r}: every text would be its own {fix}")
         if self.header and self.column_names:
             raise ValueError("ingest.column_names is set, but ingest.header is true, so the file's "
                              "first line names the columns; set ingest.header: false if the file "

@@ -4,6 +4,7 @@ with a byte-order mark or not, and refusing an encoding that would misread them 
 import codecs
 import gzip
 import re
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +24,20 @@ def open_data(path: Path, mode: str = "rb", **text_options) -> IO:
     if is_gzip(path):
         return gzip.open(path, mode if "b" in mode else "rt", **text_options)
     return open(path, mode, **text_options)
+
+
+def refuse_broken_gzip(path: Path) -> None:
+    """A gzip'd file cut short (an interrupted download) or damaged: refused before any reader
+    meets it half-way, by decompressing it once to its end."""
+    if not is_gzip(path):
+        return
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(1 << 24):
+                pass
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise UserError(f"{path}: the gzip'd file is truncated or damaged ({e}); download or copy it "
+                        f"again (`gzip -t` checks it)") from None
 
 
 def refuse_utf8_read_as_other(path: Path, encoding: str) -> None:

@@ -233,7 +233,7 @@ def test_null_text_in_jsonl_is_dropped_and_counted(tmp_path):
     ("id,text,labels\n1,a,\"[joy, 'love]\"\n", {"labels": LONG}, r"line 2, column 'labels'.*looks like a list"),
     ("id,text,labels\n1,a,Joy\n2,b,joy\n", {"labels": LONG},
      r"data.csv: line 3, column 'labels': label names differ only by case, spaces or Unicode form: 'Joy' / 'joy'"),
-    ("id,text,labels\n1,a,{joy}\n2,b,'anger'\n", {"labels": LONG}, r"hold brackets or quotes"),
+    ("id,text,labels\n1,a,{joy}\n2,b,'anger'\n", {"labels": LONG}, r"hold brackets, quotes"),
     ("a\tjoy\n", {"files": {"all": "data.tsv"}, "header": False},
      r"ingest.header is false, so name the columns in order in ingest.column_names"),
     # a column that is not a label, read as one because ingest.labels.columns is empty

@@ -77,7 +77,7 @@ def test_a_marker_the_names_file_lists_is_a_label(tmp_path):
 
 def test_postgres_arrays_and_pipe_joined_labels_are_refused(tmp_path):
     write(tmp_path, "data.csv", 'id,text,labels\n1,a,{joy}\n2,b,"{anger,sadness}"\n3,c,{}\n')
-    with pytest.raises(UserError, match=r"label names .* hold brackets or quotes"):
+    with pytest.raises(UserError, match=r"label names .* hold brackets, quotes"):
         ingest(ingest_cfg(tmp_path, labels=LONG))
     # no part ever alone: joined all the same (before: three labels named 'anger|disgust' ...)
     write(tmp_path, "data.csv", "id,text,labels\n1,a,anger|disgust\n2,b,joy|love\n3,c,fear|sadness\n")
