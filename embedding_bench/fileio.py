@@ -4,15 +4,18 @@ Every output is written under a temporary name in the same folder and renamed in
 stage that is interrupted leaves nothing that DVC could take for a finished output.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Union
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas takes a second to import: the stages that only read JSON skip it
+    import pandas as pd
 
 from embedding_bench.errors import UserError
 
@@ -68,6 +71,8 @@ def write_tables(folder: Union[str, Path], tables: dict[str, pd.DataFrame], labe
 def read_tables(folder: Union[str, Path], names: Optional[list[str]] = None
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Read the parquet tables of a folder written by write_tables: ({name: df}, labels)."""
+    import pandas as pd
+
     folder = Path(folder)
     labels = json.loads((folder / LABELS_FILE).read_text())
     names = names or sorted(p.stem for p in folder.glob("*.parquet"))

@@ -57,15 +57,6 @@ def pr_curves(labels: list[str], y_true: np.ndarray, probs: np.ndarray) -> dict[
     return curves
 
 
-# What a reviewer reads first, for the CNN and the baseline (metrics/headline.json).
-HEADLINE = ("jaccard", "f1_micro", "f1_macro", "hamming_loss", "empty_prediction_rate")
-
-
-def headline(models: dict[str, dict]) -> dict[str, dict]:
-    """{model: test metrics} -> the headline: a few test metrics per model, nothing else."""
-    return {model: {k: results["test"][k] for k in HEADLINE} for model, results in models.items()}
-
-
 # The predicted share of texts without any label may exceed the true share by this much before
 # evaluate warns: beyond it, the decision rule rather than the model decides much of the score.
 EMPTY_RATE_MARGIN = 0.05

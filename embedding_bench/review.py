@@ -22,7 +22,7 @@ from embedding_bench import params
 from embedding_bench.cli import stage_main
 from embedding_bench.compare.runs import config_id, consistent, dvc_exp_show, experiments, read_exp_json, runs
 from embedding_bench.errors import UserError
-from embedding_bench.reports import HEADLINE
+from embedding_bench.headline import HEADLINE
 
 NOISE_SDS = 2  # a change within this many seed-to-seed standard deviations is not a change
 

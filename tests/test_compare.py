@@ -9,7 +9,7 @@ import pytest
 from embedding_bench.compare import cli, ensembles, leaderboard, pairs, render, runs, selectors, stats, why
 from embedding_bench.errors import UserError
 from embedding_bench.metrics import sample_jaccard, summary, tune_global_threshold, tune_thresholds
-from embedding_bench.reports import HEADLINE
+from embedding_bench.headline import HEADLINE
 from embedding_bench.rules import decide
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from embedding_bench.compare.runs import AXES, PROBES, config_id, differing
 from embedding_bench.compare.stats import interval
-from embedding_bench.reports import HEADLINE
+from embedding_bench.headline import HEADLINE
 
 # kind of row: the seeds of one configuration, their ensemble, an ensemble across configurations
 SEEDS, ENSEMBLE, ACROSS = "seeds", "ensemble", "across"

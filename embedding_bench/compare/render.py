@@ -10,7 +10,7 @@ import pandas as pd
 
 from embedding_bench import charts
 from embedding_bench.compare.leaderboard import ENSEMBLE, SEEDS
-from embedding_bench.reports import HEADLINE
+from embedding_bench.headline import HEADLINE
 from embedding_bench.text import MIN_SLICE_TEXTS
 
 
