@@ -13,7 +13,8 @@ tweets, the same model (the packaged MiniLM) and the same number format:
    AdamW, a linear schedule), under the same torch.autocast dtype (what Trainer's bf16=True does on
    a CPU; Trainer itself needs accelerate, which this project does not install);
 4. the frozen extraction (token_features.extract) and one epoch of the Kim CNN over the stored
-   features (the `train` params), as ratios to the fine-tuning epoch;
+   features (the `train` params), as ratios to the fine-tuning epoch; with --compile also the
+   extraction with the model under torch.compile, and what compiling it cost;
 5. prediction by a fine-tuned model as the evaluate stage runs it, against the whole model on
    in-order batches (before);
 6. with --profile, where the time goes (torch.profiler, one more run of the default epoch and of
@@ -54,7 +55,7 @@ def arguments() -> argparse.Namespace:
                     help="the token budget of the fourth batching (default: bert.finetune_batch_tokens: auto's)")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--compile", action="store_true",
-                    help="add the token-budget batching with the transformer under torch.compile")
+                    help="add the token-budget batching and the extraction with the transformer under torch.compile")
     ap.add_argument("--profile", action="store_true",
                     help="where the default epoch's and the extraction's time goes, and their ceilings")
     return ap.parse_args()
@@ -112,7 +113,7 @@ def gemm_rate(dtype, tokens, config, repeat=20):
     return sum(2 * tokens * k * n for k, n in shapes) * repeat / seconds
 
 
-WARM_UP = {}  # (budget, compiled): seconds of its first warm-up (torch.compile's compilation)
+WARM_UP = {}  # (budget or "extraction", compiled): seconds of its first warm-up (torch.compile's compilation)
 
 
 def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="eager", fused=True,
@@ -192,14 +193,20 @@ def peer_epoch(p, texts, y, dtype):
     return synchronized() - start, padded
 
 
-def frozen(p, texts, y, dtype, around=contextlib.nullcontext()):
+def frozen(p, texts, y, dtype, around=contextlib.nullcontext(), compiled=False):
     """Seconds for the frozen extraction of `texts` (`around` it: a context, a profiler) and for
-    one epoch of the Kim CNN over them."""
+    one epoch of the Kim CNN over them. compiled: the model through torch.compile(dynamic=True),
+    which the pipeline does not do; the seconds of its first warm-up (the compilation) go into
+    WARM_UP[("extraction", compiled)]."""
     b = p.bert
     model = transformer_models.load_model(b, dtype, DEVICE)
+    if compiled:
+        model = torch.compile(model, dynamic=True)
     tokenizer = transformer_models.load_tokenizer(b)
     with tempfile.TemporaryDirectory() as tmp:
+        start = synchronized()
         token_features.extract(model, tokenizer, texts[:64], b, Path(tmp) / "warm", DEVICE, desc="warm-up")
+        WARM_UP.setdefault(("extraction", compiled), synchronized() - start)
         start = synchronized()
         with around:
             token_features.extract(model, tokenizer, texts, b, Path(tmp) / "f", DEVICE, desc="extraction")
@@ -322,7 +329,10 @@ def main(args: argparse.Namespace):
         for name, measure in configurations.items():
             seconds, padded = measure()
             runs[name] = min(runs.get(name, (seconds, padded)), (seconds, padded))
-    extraction, cnn_epoch = frozen(p, texts, y, dtype)
+    extractions = [frozen(p, texts, y, dtype) for _ in range(args.rounds)]
+    extraction, cnn_epoch = min(extractions)
+    if args.compile:
+        compiled_extraction = min(frozen(p, texts, y, dtype, compiled=True)[0] for _ in range(args.rounds))
     predicted = min((prediction(p, texts, y) for _ in range(args.rounds)), key=lambda r: r[1])
     if args.profile:
         profiles = {"epoch": profiled(lambda around: pipeline_epoch(p, texts, y, dtype, True, args.max_tokens,
@@ -352,6 +362,12 @@ def main(args: argparse.Namespace):
     print(f"\nfrozen extraction ({dt}): {extraction:.1f} s, {real / extraction:.0f} tokens/s, "
           f"{real * forward / extraction / 1e9:.1f} GFLOP/s = {real * forward / extraction / gemm[dt]:.0%} "
           f"of the {dt} GEMM rate; {best / extraction:.1f}x faster than the fastest fine-tuning epoch")
+    if args.compile:
+        print(f"frozen extraction under torch.compile: {compiled_extraction:.1f} s, "
+              f"{real * forward / compiled_extraction / 1e9:.1f} GFLOP/s = "
+              f"{real * forward / compiled_extraction / gemm[dt]:.0%} of the {dt} GEMM rate, "
+              f"{extraction / compiled_extraction:.2f}x eager; its first warm-up (64 texts) took "
+              f"{WARM_UP[('extraction', True)]:.1f} s, eager {WARM_UP[('extraction', False)]:.1f} s")
     print(f"Kim CNN over the stored features, one epoch (train params): {cnn_epoch:.1f} s, "
           f"{best / cnn_epoch:.1f}x faster than the fastest fine-tuning epoch")
     before, now, gap, (attention, before_attention) = predicted
