@@ -2,7 +2,8 @@
 tweets, the same model (the packaged MiniLM) and the same number format:
 
 1. the GEMM rate at the model's shapes (one batch of word pieces times each weight matrix of a
-   layer, forward) in float32 and bfloat16: the roofline;
+   layer, forward) in float32 and bfloat16: the roofline, measured at the start of every round
+   and at the end, the fastest kept;
 2. this pipeline's fine-tuning (embedding_bench.training, the Kim CNN head, AdamW, bert.dtype
    auto) for one epoch, with each batching: `random` (every 32 texts in a random order, padded
    to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default),
@@ -111,6 +112,18 @@ def gemm_rate(dtype, tokens, config, repeat=20):
             a @ b
     seconds = synchronized() - start
     return sum(2 * tokens * k * n for k, n in shapes) * repeat / seconds
+
+
+DTYPES = (("float32", torch.float32), ("bfloat16", torch.bfloat16))
+
+
+def measure_roofline(rates, config, sizes):
+    """Append to rates[dtype name] the faster of the GEMM rates at `sizes` word pieces a batch.
+    main() measures it at the start of every round and once at the end and keeps the fastest: like
+    every other figure here, interference only slows it, and a roofline measured slow once would
+    inflate every share of it (one measured at a busy moment once printed 104%)."""
+    for name, dtype in DTYPES:
+        rates.setdefault(name, []).append(max(gemm_rate(dtype, n, config) for n in sizes))
 
 
 WARM_UP = {}  # (budget or "extraction", compiled): seconds of its first warm-up (torch.compile's compilation)
@@ -307,8 +320,7 @@ def main(args: argparse.Namespace):
     per_token = 3 * flops_per_token(config, real / len(texts))  # forward and backward
     # the roofline: the faster of the GEMM rates at a batch of the mean size and at the budget
     batch_tokens = p.bert.finetune_batch_size * real // len(texts)
-    gemm = {name: max(gemm_rate(d, n, config) for n in (batch_tokens, args.max_tokens))
-            for name, d in (("float32", torch.float32), ("bfloat16", torch.bfloat16))}
+    rooflines, sizes = {}, (batch_tokens, args.max_tokens)
     configurations = {
         "random, sdpa, AdamW loop (before)": lambda: pipeline_epoch(p, texts, y, dtype, False, attention="sdpa",
                                                                     fused=False, torch_dropout=True),
@@ -326,9 +338,11 @@ def main(args: argparse.Namespace):
     # interference slows a run, it never speeds one up
     runs = {}
     for _ in range(args.rounds):
+        measure_roofline(rooflines, config, sizes)
         for name, measure in configurations.items():
             seconds, padded = measure()
             runs[name] = min(runs.get(name, (seconds, padded)), (seconds, padded))
+    measure_roofline(rooflines, config, sizes)
     extractions = [frozen(p, texts, y, dtype) for _ in range(args.rounds)]
     extraction, cnn_epoch = min(extractions)
     if args.compile:
@@ -338,13 +352,16 @@ def main(args: argparse.Namespace):
         profiles = {"epoch": profiled(lambda around: pipeline_epoch(p, texts, y, dtype, True, args.max_tokens,
                                                                      around=around)[0]),
                     "extraction": profiled(lambda around: frozen(p, texts, y, dtype, around)[0])}
+    measure_roofline(rooflines, config, sizes)
+    gemm = {name: max(rates) for name, rates in rooflines.items()}
 
     print(f"\n{len(texts)} tweets, {real} word pieces ({real / len(texts):.1f} a text), "
           f"{per_token / 1e6:.1f} MFLOP per word piece forward+backward; {devices.cpu_name()}, "
           f"{len(os.sched_getaffinity(0))} cores, torch {torch.__version__}, {torch.get_num_threads()} threads")
-    for name, rate in gemm.items():
+    for name, rates in rooflines.items():
         print(f"GEMM at the model's shapes ({batch_tokens} and {args.max_tokens} word pieces a batch, "
-              f"the faster), {name}: {rate / 1e9:.1f} GFLOP/s")
+              f"the faster), {name}: {max(rates) / 1e9:.1f} GFLOP/s, the fastest of {len(rates)} "
+              f"measurements over the run (the slowest {min(rates) / 1e9:.1f})")
     peer = runs["peer: transformers loop"][0]
     print(f"\nfine-tuning, one epoch, {dt}, the fastest of {args.rounds} rounds")
     print(f"{'batching, kernels':44s} {'s':>7s} {'texts/s':>8s} {'tokens/s':>9s} {'padding':>8s} "
