@@ -2,8 +2,8 @@
 tweets, the same model (the packaged MiniLM) and the same number format:
 
 1. the GEMM rate at the model's shapes (one batch of word pieces times each weight matrix of a
-   layer, forward) in float32 and bfloat16: the roofline, measured at the start of every round
-   and at the end, the fastest kept;
+   layer, forward) in float32 and bfloat16: the roofline, measured at the start of every round,
+   after the rounds and at the end of the run, the fastest kept;
 2. this pipeline's fine-tuning (embedding_bench.training, the Kim CNN head, AdamW, bert.dtype
    auto) for one epoch, with each batching: `random` (every 32 texts in a random order, padded
    to the longest), `by_length` (batching.py) of 32 texts and with a token budget (the default),
@@ -119,14 +119,17 @@ DTYPES = (("float32", torch.float32), ("bfloat16", torch.bfloat16))
 
 def measure_roofline(rates, config, sizes):
     """Append to rates[dtype name] the faster of the GEMM rates at `sizes` word pieces a batch.
-    main() measures it at the start of every round and once at the end and keeps the fastest: like
-    every other figure here, interference only slows it, and a roofline measured slow once would
-    inflate every share of it (one measured at a busy moment once printed 104%)."""
+    main() measures it at the start of every round, after the rounds and at the end of the run,
+    and keeps the fastest: like every other figure here, interference only slows it, and a
+    roofline measured slow once would inflate every share of it (one measured at a busy moment
+    once put the extraction at 104%)."""
     for name, dtype in DTYPES:
         rates.setdefault(name, []).append(max(gemm_rate(dtype, n, config) for n in sizes))
 
 
-WARM_UP = {}  # (budget or "extraction", compiled): seconds of its first warm-up (torch.compile's compilation)
+# seconds of a configuration's first warm-up (with torch.compile: the compilation), by
+# (budget, compiled, torch's dropout) for fine-tuning and ("extraction", compiled) for the extraction
+WARM_UP = {}
 
 
 def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="eager", fused=True,
@@ -155,7 +158,7 @@ def pipeline_epoch(p, texts, y, dtype, by_length, max_tokens=None, attention="ea
         model.transformer = torch.compile(model.transformer, dynamic=True)
     start = synchronized()
     training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan[:3], "warm-up")
-    WARM_UP.setdefault((max_tokens, compiled), synchronized() - start)
+    WARM_UP.setdefault((max_tokens, compiled, torch_dropout), synchronized() - start)
     start = synchronized()
     with around:
         training._train_epoch(model, (inputs, y), cfg, optimizer, scheduler, plan, "pipeline")
@@ -271,21 +274,26 @@ class Profile(NamedTuple):
     seconds: float  # what the measure returned: the profiled region's
     product_seconds: float  # the matrix products' own time in it
     product_flops: float  # as the profiler counts them from the shapes
-    others: list  # the largest other operations by their own time: [(name, seconds)]
+    others: list  # the largest other operations by their own time: [(name, seconds, main shapes)]
 
 
 def profiled(measure, largest=6) -> Profile:
     """measure(around=a torch.profiler) -> seconds, profiled."""
     activities = [torch.profiler.ProfilerActivity.CPU] + (
         [torch.profiler.ProfilerActivity.CUDA] if DEVICE == "cuda" else [])
-    profiler = torch.profiler.profile(activities=activities, with_flops=True)
+    profiler = torch.profiler.profile(activities=activities, with_flops=True, record_shapes=True)
     result = measure(profiler)
-    own_time = "self_device_time_total" if DEVICE == "cuda" else "self_cpu_time_total"
-    events = profiler.key_averages()
+
+    def own(event):
+        return getattr(event, "self_device_time_total" if DEVICE == "cuda" else "self_cpu_time_total")
+
+    events, by_shape = profiler.key_averages(), profiler.key_averages(group_by_input_shape=True)
     products = [e for e in events if e.key in MATRIX_PRODUCTS]
-    others = sorted(((e.key, getattr(e, own_time) / 1e6) for e in events if e.key not in MATRIX_PRODUCTS),
-                    key=lambda item: -item[1])[:largest]
-    return Profile(result, sum(getattr(e, own_time) for e in products) / 1e6,
+    largest_others = sorted((e for e in events if e.key not in MATRIX_PRODUCTS), key=own)[::-1][:largest]
+    # per operation, the input shapes that took most of its time: what it worked on
+    others = [(e.key, own(e) / 1e6, max((g for g in by_shape if g.key == e.key), key=own).input_shapes)
+              for e in largest_others]
+    return Profile(result, sum(map(own, products)) / 1e6,
                    sum(e.flops for e in products), others)
 
 
@@ -297,8 +305,12 @@ def print_ceiling(what, profile: Profile, model_flops, roofline, dt):
           f"({product_flops / product_seconds / roofline:.0%} of the {dt} roofline); the whole "
           f"{model_flops / seconds / roofline:.0%} of the roofline, {model_flops / product_seconds / roofline:.0%} "
           f"if every other operation took no time")
-    print("  the largest other operations (own time): "
-          + ", ".join(f"{name} {own / seconds:.0%}" for name, own in others))
+
+    def tensors(shapes):  # [[30522, 384], []] -> "30522x384" (an empty shape: a scalar or no tensor)
+        return ", ".join("x".join(map(str, shape)) for shape in shapes if shape)
+
+    print("  the largest other operations (own time; the inputs that took most of it): "
+          + ", ".join(f"{name} {own / seconds:.0%} ({tensors(shapes)})" for name, own, shapes in others))
 
 
 def main(args: argparse.Namespace):
@@ -344,7 +356,7 @@ def main(args: argparse.Namespace):
             runs[name] = min(runs.get(name, (seconds, padded)), (seconds, padded))
     measure_roofline(rooflines, config, sizes)
     extractions = [frozen(p, texts, y, dtype) for _ in range(args.rounds)]
-    extraction, cnn_epoch = min(extractions)
+    extraction, cnn_epoch = (min(column) for column in zip(*extractions))
     if args.compile:
         compiled_extraction = min(frozen(p, texts, y, dtype, compiled=True)[0] for _ in range(args.rounds))
     predicted = min((prediction(p, texts, y) for _ in range(args.rounds)), key=lambda r: r[1])
@@ -371,9 +383,9 @@ def main(args: argparse.Namespace):
         print(f"{name:44s} {seconds:7.1f} {len(texts) / seconds:8.1f} {real / seconds:9.0f} "
               f"{1 - real / padded:8.0%} {rate / 1e9:8.1f} {rate / gemm[dt]:9.0%} {peer / seconds:7.2f}x")
     if args.compile:
-        print(f"torch.compile: the first warm-up (3 batches) took {WARM_UP[(args.max_tokens, True)]:.1f} s, "
-              f"eager {WARM_UP[(args.max_tokens, False)]:.1f} s (the compilation, "
-              f"with this machine's inductor cache as it was)")
+        print(f"torch.compile: its first 3 batches took {WARM_UP[(args.max_tokens, True, False)]:.1f} s, "
+              f"the compilation included (with this machine's inductor cache as it was), "
+              f"eager {WARM_UP[(args.max_tokens, False, False)]:.1f} s")
     forward = flops_per_token(config, real / len(texts))
     best = min(s for s, _ in runs.values())
     print(f"\nfrozen extraction ({dt}): {extraction:.1f} s, {real / extraction:.0f} tokens/s, "
@@ -383,8 +395,9 @@ def main(args: argparse.Namespace):
         print(f"frozen extraction under torch.compile: {compiled_extraction:.1f} s, "
               f"{real * forward / compiled_extraction / 1e9:.1f} GFLOP/s = "
               f"{real * forward / compiled_extraction / gemm[dt]:.0%} of the {dt} GEMM rate, "
-              f"{extraction / compiled_extraction:.2f}x eager; its first warm-up (64 texts) took "
-              f"{WARM_UP[('extraction', True)]:.1f} s, eager {WARM_UP[('extraction', False)]:.1f} s")
+              f"{extraction / compiled_extraction:.2f}x eager; its first 64 texts took "
+              f"{WARM_UP[('extraction', True)]:.1f} s, the compilation included, "
+              f"eager {WARM_UP[('extraction', False)]:.1f} s")
     print(f"Kim CNN over the stored features, one epoch (train params): {cnn_epoch:.1f} s, "
           f"{best / cnn_epoch:.1f}x faster than the fastest fine-tuning epoch")
     before, now, gap, (attention, before_attention) = predicted
