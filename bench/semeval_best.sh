@@ -14,7 +14,8 @@
 # Time: 35:27 at commit 7dab598 on 2 cores with AMX (a fine-tune 4-7 minutes, by-length batches
 # of up to 2,048 word pieces; a tuned_global re-evaluation runs no model, under half a minute;
 # docs/benchmarks.md "Prediction and whole runs"); 56:13 at ef3c88a on a slow hour of the same
-# machine (its bfloat16 GEMM rate well below that day's); 43:51 at 0107d1f with 32 texts a batch;
+# machine (its bfloat16 GEMM rate well below that day's); 45:11 at 8c6d693 on 2 cores of an AMD
+# EPYC with avx512_bf16 (a fine-tune 6-8 minutes); 43:51 at 0107d1f with 32 texts a batch;
 # 62:41 at 0e11c43, where evaluate and probe ran the model again; with random batches,
 # before bert.finetune_batching: by_length, a fine-tune took 18-21 minutes alone on 2 AVX2-only
 # cores and 11-12 with avx512_bf16, about 2 h for the script. OPTIONS=1 adds 15 fine-tunes.
