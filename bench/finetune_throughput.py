@@ -47,12 +47,19 @@ from embedding_bench.sections import AUTO_BATCH_TOKENS  # no torch: --help still
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (0 texts or rounds measure nothing)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--texts", type=int, default=1024)
+    ap.add_argument("--texts", type=positive, default=1024)
     ap.add_argument("--tsv", type=Path, default=ROOT.parent / "shared/datasets/semeval2018-ec/train.tsv")
-    ap.add_argument("--rounds", type=int, default=2, help="measurements of each configuration")
-    ap.add_argument("--max-tokens", type=int, default=AUTO_BATCH_TOKENS,
+    ap.add_argument("--rounds", type=positive, default=2, help="measurements of each configuration")
+    ap.add_argument("--max-tokens", type=positive, default=AUTO_BATCH_TOKENS,
                     help="the token budget of the fourth batching (default: bert.finetune_batch_tokens: auto's)")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--compile", action="store_true",

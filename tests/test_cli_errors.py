@@ -239,3 +239,16 @@ def test_a_min_count_that_leaves_no_word_is_refused(project):
     report = json.loads((project.dir / "out" / "embed.json").read_text())
     assert report["vocabulary_size"] == 2 + 4 and report["vocabulary_with_vectors"] == 4  # common red green blue
     assert report["train"]["oov_type_rate"] == round(29 / 33, 4)  # each text's own word
+
+
+def test_a_metrics_file_from_another_version_is_one_error_at_headline(tmp_path):
+    """The headline stage given a metrics file without the headline's keys (an older evaluate's):
+    one message naming the model, the missing keys and the stage to re-run; no output."""
+    (tmp_path / "old.json").write_text(json.dumps({"test": {"jaccard": 0.5, "f1_micro": 0.6}}))
+    out = tmp_path / "headline.json"
+    result = subprocess.run([sys.executable, "-m", "stages.headline", "--cnn", str(tmp_path / "old.json"),
+                             "--baseline", str(ROOT / "metrics/baseline/metrics.json"), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the cnn metrics lack test.f1_macro, test.hamming_loss, test.empty_prediction_rate" in result.stderr
+    assert "dvc repro --force evaluate" in result.stderr and not out.exists()
